@@ -1,0 +1,53 @@
+"""Profiling settings: what the user asks the device to do."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Literal
+
+PerformanceHint = Literal["latency", "throughput", "none"]
+PrecisionHint = Literal["f32", "bf16", "f16"]
+
+PERFORMANCE_HINTS: tuple[PerformanceHint, ...] = ("latency", "throughput", "none")
+PRECISION_HINTS: tuple[PrecisionHint, ...] = ("f32", "bf16", "f16")
+
+
+@dataclasses.dataclass(frozen=True)
+class ProfileSettings:
+    """Settings of one profile run.
+
+    ``None`` leaves a setting to the device's default, and the session records the value the
+    compiled model reports back.
+    """
+
+    device: str = "CPU"
+    hint: PerformanceHint = "latency"
+    precision: PrecisionHint | None = None
+    streams: int | None = None
+    requests: int | None = None
+    batch: int | None = None
+    # Pass 1 and pass 2 each run ``iterations`` inferences, or as many as fit in ``time_s`` seconds
+    # when ``iterations`` is None.
+    iterations: int | None = 100
+    time_s: float | None = None
+    warmup: int = 2
+    # Concrete dimensions for dynamic inputs: input name -> shape.
+    shapes: dict[str, tuple[int, ...]] = dataclasses.field(default_factory=dict)
+    # Real input arrays: input name -> path of a .npy file.
+    input_files: dict[str, str] = dataclasses.field(default_factory=dict)
+    # Seconds the worker process may run before it is stopped.
+    timeout_s: float = 900.0
+
+    def __post_init__(self) -> None:
+        if self.hint not in PERFORMANCE_HINTS:
+            raise ValueError(f"invalid performance hint {self.hint!r}: use one of {PERFORMANCE_HINTS}")
+        if self.precision is not None and self.precision not in PRECISION_HINTS:
+            raise ValueError(f"invalid precision {self.precision!r}: use one of {PRECISION_HINTS}")
+        for name in ("streams", "requests", "batch", "iterations"):
+            value = getattr(self, name)
+            if value is not None and value < 1:
+                raise ValueError(f"invalid {name} {value}: use a positive integer")
+        if self.iterations is None and (self.time_s is None or self.time_s <= 0):
+            raise ValueError("set either iterations or a positive time_s")
+        if self.warmup < 0:
+            raise ValueError(f"invalid warmup {self.warmup}: use 0 or more iterations")
