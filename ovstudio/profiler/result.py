@@ -1,0 +1,21 @@
+"""What the worker process sends back to the parent."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import pandas as pd
+
+
+@dataclasses.dataclass
+class ProfileResult:
+    """Scalar session columns the worker knows, and the tables it collected.
+
+    ``tables`` holds DataFrames named and shaped as in ``ovstudio.session.schema``: inputs,
+    ir_layers, ir_edges, runtime_layers, runtime_edges and counters. A table the device could not
+    give is empty, and ``info`` says why (counters_error, runtime_model_error).
+    """
+
+    info: dict[str, Any]
+    tables: dict[str, pd.DataFrame]
