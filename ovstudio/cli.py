@@ -1,0 +1,158 @@
+"""Command line: ``python -m ovstudio profile | sessions | show``.
+
+Exit status: 0 on success, 2 on bad input (one message on stderr), 1 when profiling fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from ovstudio.errors import OvStudioError, ProfilingError
+from ovstudio.settings import PERFORMANCE_HINTS, PRECISION_HINTS, ProfileSettings
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_SESSIONS_DIR = Path("sessions")
+EXIT_OK, EXIT_PROFILING_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+
+
+class UsageError(OvStudioError):
+    """A command-line value is invalid."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return int(args.handler(args))
+    except ProfilingError as error:
+        print(f"ovstudio: profiling failed: {error}", file=sys.stderr)
+        return EXIT_PROFILING_FAILED
+    except (OvStudioError, ValueError) as error:
+        print(f"ovstudio: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ovstudio", description="Profile OpenVINO models and inspect the saved sessions.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress at info level")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    profile = commands.add_parser("profile", help="profile a model and save a session; prints the session path")
+    profile.add_argument("model_files", nargs="+", type=Path, metavar="MODEL_FILE",
+                         help="model files: .xml and .bin, .onnx (with external data), .tflite, "
+                              ".pdmodel and .pdiparams, .pb, or a SavedModel folder")
+    profile.add_argument("--device", default="CPU", help="OpenVINO device, such as CPU, AUTO, HETERO:CPU (default CPU)")
+    profile.add_argument("--shape", action="append", default=[], metavar="NAME=DIMS",
+                         help="concrete shape for a dynamic input, such as x=1,3,224,224; repeat per input")
+    profile.add_argument("--input", action="append", default=[], metavar="NAME=FILE.npy",
+                         help="input data for an input from a .npy file; repeat per input; others get random data")
+    profile.add_argument("--hint", choices=PERFORMANCE_HINTS, default="latency", help="performance hint (default latency)")
+    profile.add_argument("--precision", choices=PRECISION_HINTS, help="inference precision hint (default: the device's)")
+    profile.add_argument("--streams", type=int, help="number of streams (default: the device's)")
+    profile.add_argument("--requests", type=int, help="number of infer requests (default: the device's optimal number)")
+    profile.add_argument("--batch", type=int, help="batch size, set as dimension 0 of every input")
+    budget = profile.add_mutually_exclusive_group()
+    budget.add_argument("--iterations", type=int, help="inferences per pass (default 100)")
+    budget.add_argument("--time", type=float, dest="time_s", metavar="SECONDS", help="time budget per pass, seconds")
+    profile.add_argument("--warmup", type=int, default=2, help="warm-up inferences before each pass (default 2)")
+    profile.add_argument("--timeout", type=float, default=900.0, metavar="SECONDS",
+                         help="stop the profiling worker after this many seconds (default 900)")
+    _add_sessions_option(profile)
+    profile.set_defaults(handler=_profile)
+
+    sessions = commands.add_parser("sessions", help="list saved sessions")
+    _add_sessions_option(sessions)
+    sessions.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    sessions.set_defaults(handler=_sessions)
+
+    show = commands.add_parser("show", help="print the summary of a session")
+    show.add_argument("session", help="session file path, or a session id in the sessions folder")
+    show.add_argument("--json", action="store_true", help="print JSON instead of text")
+    _add_sessions_option(show)
+    show.set_defaults(handler=_show)
+    return parser
+
+
+def _add_sessions_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--sessions", type=Path, default=DEFAULT_SESSIONS_DIR, metavar="DIR",
+                        help="sessions folder (default ./sessions)")
+
+
+def _profile(args: argparse.Namespace) -> int:
+    from ovstudio.pipeline import profile_model
+
+    settings = ProfileSettings(
+        device=args.device,
+        hint=args.hint,
+        precision=args.precision,
+        streams=args.streams,
+        requests=args.requests,
+        batch=args.batch,
+        iterations=None if args.time_s is not None else (args.iterations or 100),
+        time_s=args.time_s,
+        warmup=args.warmup,
+        shapes=dict(parse_shape(text) for text in args.shape),
+        input_files=dict(parse_input(text) for text in args.input),
+        timeout_s=args.timeout,
+    )
+    path = profile_model(args.model_files, settings, args.sessions, on_progress=_print_progress)
+    print(path)
+    return EXIT_OK
+
+
+def _print_progress(stage: str, fraction: float, message: str) -> None:
+    print(f"[{fraction:4.0%}] {stage}: {message}", file=sys.stderr, flush=True)
+
+
+def _sessions(args: argparse.Namespace) -> int:
+    from ovstudio.session.store import list_sessions
+
+    listing = list_sessions(args.sessions)
+    if args.json:
+        print(listing.to_json(orient="records", date_format="iso"))
+    elif listing.empty:
+        print(f"no sessions in {args.sessions}")
+    else:
+        print(listing.to_string(index=False))
+    return EXIT_OK
+
+
+def _show(args: argparse.Namespace) -> int:
+    from ovstudio.session.store import read_session, session_path
+    from ovstudio.summary import format_summary, summarize
+
+    candidate = Path(args.session)
+    path = candidate if candidate.suffix == ".parquet" or candidate.exists() else session_path(args.sessions, args.session)
+    summary = summarize(read_session(path))
+    print(json.dumps(summary, indent=2) if args.json else format_summary(summary))
+    return EXIT_OK
+
+
+def parse_shape(text: str) -> tuple[str, tuple[int, ...]]:
+    """Parse ``NAME=1,3,224,224`` (``x`` also separates dimensions) into a name and dimensions."""
+    name, separator, dims = text.rpartition("=")
+    if not separator or not name:
+        raise UsageError(f"invalid --shape {text!r}: expected NAME=DIMS, such as x=1,3,224,224")
+    try:
+        shape = tuple(int(dim) for dim in dims.replace("x", ",").split(","))
+    except ValueError:
+        raise UsageError(f"invalid --shape {text!r}: dimensions must be integers, such as x=1,3,224,224") from None
+    if not shape or any(dim < 0 for dim in shape):
+        raise UsageError(f"invalid --shape {text!r}: dimensions must be non-negative integers")
+    return name, shape
+
+
+def parse_input(text: str) -> tuple[str, str]:
+    """Parse ``NAME=FILE.npy`` into an input name and a file path."""
+    name, separator, file_name = text.partition("=")
+    if not separator or not name or not file_name:
+        raise UsageError(f"invalid --input {text!r}: expected NAME=FILE.npy")
+    if not Path(file_name).is_file():
+        raise UsageError(f"input file {file_name!r} for input {name!r} not found")
+    return name, file_name

@@ -1,0 +1,84 @@
+"""The whole profiling flow: model files in, a saved session out."""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from ovstudio.mapping import apply_mapping, build_mapping
+from ovstudio.model_files import ModelBundle, prepare_model_files
+from ovstudio.profiler.result import ProfileResult
+from ovstudio.profiler.runner import run_profile
+from ovstudio.session.schema import MODEL_FILES, SCHEMA_VERSION
+from ovstudio.session.store import Session, new_session_id, write_session
+from ovstudio.settings import ProfileSettings
+
+import pandas as pd
+
+logger = logging.getLogger(__name__)
+
+ProgressCallback = Callable[[str, float, str], None]
+ModelFiles = Sequence[tuple[str, bytes]] | Sequence[Path]
+
+
+def profile_model(
+    files: ModelFiles,
+    settings: ProfileSettings,
+    sessions_dir: Path,
+    on_progress: ProgressCallback | None = None,
+    cancel: Any = None,
+) -> Path:
+    """Validate the model files, profile them in a worker process and save the session.
+
+    Returns the path of the new session file. Raises ``ModelInputError`` for unusable input,
+    ``ProfilingError`` when the device run fails and ``ProfilingCancelled`` when ``cancel`` is set.
+    """
+    with tempfile.TemporaryDirectory(prefix="ovstudio-model-") as work_dir:
+        bundle = prepare_model_files(files, Path(work_dir))
+        logger.info("profiling %s (%s) on %s", bundle.model_name, bundle.model_format, settings.device)
+        result = run_profile(bundle, settings, on_progress=on_progress, cancel=cancel)
+
+    if on_progress is not None:
+        on_progress("save", 1.0, "Saving the session")
+    session = build_session(bundle, settings, result)
+    path = write_session(session, sessions_dir)
+    logger.info("session saved to %s", path)
+    return path
+
+
+def build_session(bundle: ModelBundle, settings: ProfileSettings, result: ProfileResult) -> Session:
+    """Assemble a session from the model bundle, the settings and the worker's result."""
+    created = datetime.datetime.now(datetime.timezone.utc)
+    info: dict[str, Any] = dict(result.info)
+    info.update(
+        schema_version=SCHEMA_VERSION,
+        session_id=new_session_id(bundle.model_name, settings.device, created),
+        created_utc=created,
+        model_name=bundle.model_name,
+        model_format=bundle.model_format,
+        model_hash=bundle.model_hash,
+        device=settings.device,
+        settings_hint=settings.hint,
+        settings_precision=settings.precision,
+        settings_streams=settings.streams,
+        settings_requests=settings.requests,
+        settings_batch=settings.batch,
+        settings_iterations=settings.iterations,
+        settings_time_s=settings.time_s,
+        settings_warmup=settings.warmup,
+    )
+
+    tables = dict(result.tables)
+    tables[MODEL_FILES.name] = pd.DataFrame(
+        [(f.file_name, f.size_bytes, f.sha256) for f in bundle.files], columns=MODEL_FILES.column_names
+    )
+    mapping = build_mapping(tables["runtime_layers"], tables["ir_layers"])
+    tables["runtime_layers"], tables["ir_layers"] = apply_mapping(
+        tables["runtime_layers"], tables["ir_layers"], mapping
+    )
+    tables["mapping"] = mapping.mapping
+    return Session(info=info, tables=tables)

@@ -1,0 +1,119 @@
+"""The summary of a session that ``ovstudio show`` prints."""
+
+from __future__ import annotations
+
+import datetime
+import math
+from typing import Any
+
+from ovstudio.session.store import Session
+
+LATENCY_KEYS = ("median", "mean", "min", "max", "p90", "p99")
+RUNTIME_CLASSES = ("intact", "fused", "split", "inserted")
+IR_CLASSES = ("mapped", "removed", "nested")
+
+
+def summarize(session: Session) -> dict[str, Any]:
+    """Collect the headline facts of a session into a JSON-ready dict; times in ms."""
+    info = session.info
+    runtime_layers = session.tables["runtime_layers"]
+    ir_layers = session.tables["ir_layers"]
+
+    return {
+        "session_id": info["session_id"],
+        "schema_version": info["schema_version"],
+        "created_utc": _iso(info["created_utc"]),
+        "model": {
+            "name": info["model_name"],
+            "format": info["model_format"],
+            "hash": info["model_hash"],
+        },
+        "device": {
+            "requested": info["device"],
+            "execution_devices": list(info.get("execution_devices") or []),
+            "full_name": info.get("device_full_name"),
+            "inference_precision": info.get("inference_precision"),
+            "num_streams": info.get("num_streams"),
+            "optimal_requests": info.get("optimal_requests"),
+        },
+        "settings": {
+            "hint": info["settings_hint"],
+            "precision": info.get("settings_precision"),
+            "streams": info.get("settings_streams"),
+            "requests": info.get("settings_requests"),
+            "batch": info.get("settings_batch"),
+            "iterations": info.get("settings_iterations"),
+            "time_s": info.get("settings_time_s"),
+            "warmup": info.get("settings_warmup"),
+        },
+        "latency_ms": {key: _number(info.get(f"latency_{key}_ms")) for key in LATENCY_KEYS},
+        "throughput_fps": _number(info.get("throughput_fps")),
+        "iterations": info.get("iterations"),
+        "counters_iterations": info.get("counters_iterations"),
+        "counters_latency_median_ms": _number(info.get("counters_latency_median_ms")),
+        "counter_overhead_ms": _number(info.get("counter_overhead_ms")),
+        "layers_time_ms": _number(info.get("layers_time_ms")),
+        "unaccounted_ms": _number(info.get("unaccounted_ms")),
+        "counts": {
+            "ir_layers": int((ir_layers["graph_id"] == "main").sum()),
+            "ir_layers_in_bodies": int((ir_layers["graph_id"] != "main").sum()),
+            "runtime_layers": len(runtime_layers),
+            "runtime_by_class": _class_counts(runtime_layers["mapping_class"], RUNTIME_CLASSES),
+            "ir_by_class": _class_counts(ir_layers["mapping_class"], IR_CLASSES),
+        },
+        "counters_error": info.get("counters_error"),
+        "runtime_model_error": info.get("runtime_model_error"),
+        "warnings": list(info.get("warnings") or []),
+        "environment": {
+            "openvino_version": info.get("openvino_version"),
+            "host_cpu": info.get("host_cpu"),
+            "host_os": info.get("host_os"),
+        },
+    }
+
+
+def format_summary(summary: dict[str, Any]) -> str:
+    """Render a summary as a few lines of text for a terminal."""
+    latency = summary["latency_ms"]
+    counts = summary["counts"]
+    device = summary["device"]
+    lines = [
+        f"session     {summary['session_id']}",
+        f"model       {summary['model']['name']} ({summary['model']['format']})",
+        f"device      {device['requested']} -> {', '.join(device['execution_devices'])}"
+        f" ({device['full_name']}), precision {device['inference_precision']}",
+        "latency ms  " + "  ".join(f"{key} {_text(latency[key])}" for key in LATENCY_KEYS),
+        f"throughput  {_text(summary['throughput_fps'])} inferences/s over {summary['iterations']} iterations",
+        f"counters    overhead {_text(summary['counter_overhead_ms'])} ms, layers {_text(summary['layers_time_ms'])} ms,"
+        f" unaccounted {_text(summary['unaccounted_ms'])} ms",
+        f"layers      IR {counts['ir_layers']} (+{counts['ir_layers_in_bodies']} in bodies),"
+        f" runtime {counts['runtime_layers']}",
+        "runtime     " + ", ".join(f"{k} {v}" for k, v in counts["runtime_by_class"].items()),
+        "IR          " + ", ".join(f"{k} {v}" for k, v in counts["ir_by_class"].items()),
+    ]
+    for key in ("counters_error", "runtime_model_error"):
+        if summary[key]:
+            lines.append(f"{key.replace('_', ' ')}: {summary[key]}")
+    lines += [f"warning: {warning}" for warning in summary["warnings"]]
+    return "\n".join(lines)
+
+
+def _class_counts(classes: Any, names: tuple[str, ...]) -> dict[str, int]:
+    counts = classes.value_counts()
+    return {name: int(counts.get(name, 0)) for name in names}
+
+
+def _number(value: Any) -> float | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return round(float(value), 4)
+
+
+def _text(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
+
+
+def _iso(value: Any) -> str:
+    if isinstance(value, datetime.datetime):
+        return value.isoformat()
+    return str(value)
