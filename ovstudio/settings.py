@@ -31,6 +31,10 @@ class ProfileSettings:
     iterations: int | None = 100
     time_s: float | None = None
     warmup: int = 2
+    # Pass 2 (performance counters on) runs this many inferences; None means a fifth of pass 1
+    # (at least 10, at most pass 1's count): per-layer medians settle well before pass 1's count,
+    # and a shorter pass 2 keeps a profile close to the cost of one benchmark run.
+    counter_iterations: int | None = None
     # Concrete dimensions for dynamic inputs: input name -> shape.
     shapes: dict[str, tuple[int, ...]] = dataclasses.field(default_factory=dict)
     # Real input arrays: input name -> path of a .npy file.
@@ -43,7 +47,7 @@ class ProfileSettings:
             raise ValueError(f"invalid performance hint {self.hint!r}: use one of {PERFORMANCE_HINTS}")
         if self.precision is not None and self.precision not in PRECISION_HINTS:
             raise ValueError(f"invalid precision {self.precision!r}: use one of {PRECISION_HINTS}")
-        for name in ("streams", "requests", "batch", "iterations"):
+        for name in ("streams", "requests", "batch", "iterations", "counter_iterations"):
             value = getattr(self, name)
             if value is not None and value < 1:
                 raise ValueError(f"invalid {name} {value}: use a positive integer")
@@ -51,3 +55,12 @@ class ProfileSettings:
             raise ValueError("set either iterations or a positive time_s")
         if self.warmup < 0:
             raise ValueError(f"invalid warmup {self.warmup}: use 0 or more iterations")
+
+    def counters_budget(self) -> tuple[int | None, float | None]:
+        """Return pass 2's (iterations, time_s): exactly one of them is set."""
+        if self.counter_iterations is not None:
+            return self.counter_iterations, None
+        if self.iterations is not None:
+            return min(self.iterations, max(10, self.iterations // 5)), None
+        assert self.time_s is not None
+        return None, self.time_s / 5
