@@ -60,6 +60,8 @@ def _build_parser() -> argparse.ArgumentParser:
     budget = profile.add_mutually_exclusive_group()
     budget.add_argument("--iterations", type=int, help="inferences per pass (default 100)")
     budget.add_argument("--time", type=float, dest="time_s", metavar="SECONDS", help="time budget per pass, seconds")
+    profile.add_argument("--counter-iterations", type=int, metavar="N",
+                         help="inferences in pass 2, with performance counters on (default: a fifth of pass 1, at least 10)")
     profile.add_argument("--warmup", type=int, default=2, help="warm-up inferences before each pass (default 2)")
     profile.add_argument("--timeout", type=float, default=900.0, metavar="SECONDS",
                          help="stop the profiling worker after this many seconds (default 900)")
@@ -97,6 +99,7 @@ def _profile(args: argparse.Namespace) -> int:
         iterations=None if args.time_s is not None else (args.iterations or 100),
         time_s=args.time_s,
         warmup=args.warmup,
+        counter_iterations=args.counter_iterations,
         shapes=dict(parse_shape(text) for text in args.shape),
         input_files=dict(parse_input(text) for text in args.input),
         timeout_s=args.timeout,
