@@ -90,7 +90,7 @@ def mapping_counts(runtime_layers: pd.DataFrame, ir_layers: pd.DataFrame) -> dic
     """
     runtime_counts = runtime_layers["mapping_class"].value_counts()
     ir_counts = ir_layers["mapping_class"].value_counts()
-    counts = {name: int(runtime_counts.get(name, 0)) for name in RUNTIME_CLASSES}
+    counts: dict[str, int] = {name: int(runtime_counts.get(name, 0)) for name in RUNTIME_CLASSES}
     counts.update({name: int(ir_counts.get(name, 0)) for name in IR_CLASSES})
     return counts
 
