@@ -1,0 +1,338 @@
+"""Concrete input shapes and input data for profiling.
+
+Every model input gets a static shape, from the model itself, ``ProfileSettings.shapes``,
+``ProfileSettings.batch`` or the shape of a ``.npy`` file in ``ProfileSettings.input_files``. The
+model is reshaped only when a shape differs from the model's. Data is random unless a ``.npy``
+file is given.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import openvino as ov
+import pandas as pd
+
+from ovstudio.errors import ModelInputError
+from ovstudio.session.schema import INPUTS
+from ovstudio.settings import ProfileSettings
+
+logger = logging.getLogger(__name__)
+
+# numpy dtype of each element type that random data and .npy files support. bf16 has no numpy
+# dtype: its arrays hold the raw bf16 bits as uint16, and ``fill_tensor`` writes them as such.
+NUMPY_DTYPES: dict[str, np.dtype[Any]] = {
+    "f64": np.dtype(np.float64),
+    "f32": np.dtype(np.float32),
+    "f16": np.dtype(np.float16),
+    "bf16": np.dtype(np.uint16),
+    "i64": np.dtype(np.int64),
+    "i32": np.dtype(np.int32),
+    "i16": np.dtype(np.int16),
+    "i8": np.dtype(np.int8),
+    "u64": np.dtype(np.uint64),
+    "u32": np.dtype(np.uint32),
+    "u16": np.dtype(np.uint16),
+    "u8": np.dtype(np.uint8),
+    "boolean": np.dtype(np.bool_),
+}
+FLOAT_TYPES = ("f64", "f32", "f16", "bf16")
+# Random integers are drawn from [0, RANDOM_INT_LIMIT), capped by the type's range, so that
+# inputs used as indices or token ids stay small.
+RANDOM_INT_LIMIT = 256
+SHAPE_SYNTAX = "NAME=1,3,224,224"
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelInput:
+    """One model input: its name, every name that refers to it, and its Parameter's type and shape."""
+
+    name: str
+    aliases: frozenset[str]
+    partial_shape: ov.PartialShape
+    element_type: str
+
+
+@dataclasses.dataclass
+class PreparedInputs:
+    """Inputs ready for inference: the ``inputs`` table and one array per input name."""
+
+    table: pd.DataFrame
+    arrays: dict[str, np.ndarray]
+    reshaped: bool
+    warnings: list[str]
+
+
+def model_inputs(model: ov.Model) -> list[ModelInput]:
+    """List the inputs of ``model``, named by tensor name or else the Parameter's friendly name."""
+    inputs = []
+    for port in model.inputs:
+        friendly_name = port.get_node().get_friendly_name()
+        names = set(port.get_names())
+        name = port.get_any_name() if names else friendly_name
+        inputs.append(
+            ModelInput(
+                name=name,
+                aliases=frozenset(names | {friendly_name}),
+                partial_shape=port.get_partial_shape(),
+                element_type=port.get_element_type().get_type_name(),
+            )
+        )
+    return inputs
+
+
+def prepare_inputs(model: ov.Model, settings: ProfileSettings, seed: int = 0) -> PreparedInputs:
+    """Resolve a static shape for every input, reshape ``model`` in place if needed, and build data.
+
+    Raises ``ModelInputError`` for unknown input names, shapes that contradict the model, dynamic
+    dimensions without a value, and unusable ``.npy`` files.
+    """
+    inputs = model_inputs(model)
+    shapes_by_input = _match_names(settings.shapes, inputs, "shapes")
+    files_by_input = _match_names(settings.input_files, inputs, "input files")
+    loaded = {name: _load_npy(Path(path), name) for name, path in files_by_input.items()}
+
+    warnings: list[str] = []
+    shapes = _resolve_shapes(inputs, shapes_by_input, loaded, settings.batch, warnings)
+    reshaped = _reshape_if_needed(model, inputs, shapes)
+
+    rng = np.random.default_rng(seed)
+    arrays: dict[str, np.ndarray] = {}
+    rows = []
+    for item in inputs:
+        shape = shapes[item.name]
+        if item.name in loaded:
+            path = Path(files_by_input[item.name])
+            arrays[item.name] = _check_npy(loaded[item.name], item, shape, path)
+            source = path.name
+        else:
+            arrays[item.name] = random_array(item.element_type, shape, rng, item.name)
+            source = "random"
+        rows.append((item.name, str(item.partial_shape), list(shape), item.element_type, source))
+
+    table = pd.DataFrame(rows, columns=INPUTS.column_names)
+    return PreparedInputs(table=table, arrays=arrays, reshaped=reshaped, warnings=warnings)
+
+
+def fill_tensor(tensor: ov.Tensor, array: np.ndarray) -> None:
+    """Copy ``array`` into an infer request's input tensor, writing bf16 arrays as raw bits."""
+    data = tensor.data
+    if tensor.element_type == ov.Type.bf16:
+        data = data.view(np.uint16)
+    data[...] = array
+
+
+def random_array(element_type: str, shape: tuple[int, ...], rng: np.random.Generator, input_name: str) -> np.ndarray:
+    """Draw random input data: floats uniform in [0, 1), small non-negative integers, or booleans."""
+    if element_type not in NUMPY_DTYPES:
+        raise ModelInputError(
+            f"input {input_name!r} has element type {element_type}, for which random data is not "
+            f"supported (supported: {', '.join(NUMPY_DTYPES)}): give a .npy file for it"
+        )
+    if element_type == "bf16":
+        return to_bf16_bits(rng.random(shape, dtype=np.float32))
+    if element_type in FLOAT_TYPES:
+        return rng.random(shape, dtype=np.float64).astype(NUMPY_DTYPES[element_type])
+    if element_type == "boolean":
+        return rng.integers(0, 2, size=shape).astype(np.bool_)
+
+    dtype = NUMPY_DTYPES[element_type]
+    high = min(RANDOM_INT_LIMIT, int(np.iinfo(dtype).max) + 1)
+    return rng.integers(0, high, size=shape).astype(dtype)
+
+
+def to_bf16_bits(values: np.ndarray) -> np.ndarray:
+    """Round float values to bf16 (nearest, ties to even) and return the bits as uint16."""
+    bits = np.ascontiguousarray(values, dtype=np.float32).view(np.uint32)
+    rounding = ((bits >> 16) & 1) + 0x7FFF
+    rounded = ((bits.astype(np.uint64) + rounding) >> 16).astype(np.uint16)
+    # NaN must stay NaN: keep its top bits instead of rounding into infinity.
+    nan = np.isnan(values.astype(np.float32))
+    return np.where(nan, (bits >> 16).astype(np.uint16) | 0x40, rounded)
+
+
+def _match_names(requested: dict[str, Any], inputs: list[ModelInput], setting_name: str) -> dict[str, Any]:
+    """Map user-given input names (any tensor name or friendly name) to canonical input names."""
+    matched: dict[str, Any] = {}
+    unknown = []
+    for given_name, value in requested.items():
+        item = next((item for item in inputs if given_name in item.aliases), None)
+        if item is None:
+            unknown.append(given_name)
+        else:
+            matched[item.name] = value
+    if unknown:
+        real = ", ".join(repr(item.name) for item in inputs)
+        raise ModelInputError(
+            f"unknown input name(s) in {setting_name}: {', '.join(map(repr, unknown))}; "
+            f"the model's inputs are {real}: use one of these names"
+        )
+    return matched
+
+
+def _resolve_shapes(
+    inputs: list[ModelInput],
+    shapes: dict[str, tuple[int, ...]],
+    loaded: dict[str, np.ndarray],
+    batch: int | None,
+    warnings: list[str],
+) -> dict[str, tuple[int, ...]]:
+    resolved: dict[str, tuple[int, ...]] = {}
+    missing = []
+    for item in inputs:
+        shape = _requested_shape(item, shapes.get(item.name), loaded.get(item.name))
+        if shape is None and batch is not None:
+            shape = _with_batch_only(item, batch)
+        if shape is None:
+            missing.append(item)
+            continue
+        if batch is not None:
+            shape = _apply_batch(item, shape, batch, warnings)
+        resolved[item.name] = shape
+
+    if missing:
+        described = "; ".join(f"{item.name!r} has shape {item.partial_shape}" for item in missing)
+        raise ModelInputError(
+            f"dynamic dimensions need values: {described}. Give a concrete shape for each such input "
+            f"as {SHAPE_SYNTAX}, such as {missing[0].name}={_template(missing[0])} with every ? "
+            f"replaced by a number"
+        )
+    return resolved
+
+
+def _requested_shape(
+    item: ModelInput, given_shape: tuple[int, ...] | None, array: np.ndarray | None
+) -> tuple[int, ...] | None:
+    """Return the shape given for ``item``, or the model's shape when it is static."""
+    if given_shape is not None:
+        shape = tuple(int(dim) for dim in given_shape)
+        _check_compatible(item, shape, "shapes")
+        if array is not None and tuple(array.shape) != shape:
+            raise ModelInputError(
+                f"input {item.name!r}: the .npy file has shape {list(array.shape)} but shapes gives "
+                f"{list(shape)}: make them equal, or drop the shape to use the file's"
+            )
+        return shape
+    if array is not None:
+        shape = tuple(int(dim) for dim in array.shape)
+        _check_compatible(item, shape, "its .npy file")
+        return shape
+    if item.partial_shape.is_static:
+        return tuple(int(dim.get_length()) for dim in item.partial_shape)
+    return None
+
+
+def _with_batch_only(item: ModelInput, batch: int) -> tuple[int, ...] | None:
+    """Return the model's shape with dim 0 set to ``batch`` when only dim 0 is dynamic."""
+    partial = item.partial_shape
+    if partial.rank.is_dynamic or partial.rank.get_length() == 0:
+        return None
+    dims = list(partial)
+    if any(dim.is_dynamic for dim in dims[1:]):
+        return None
+    return (batch, *(int(dim.get_length()) for dim in dims[1:]))
+
+
+def _apply_batch(item: ModelInput, shape: tuple[int, ...], batch: int, warnings: list[str]) -> tuple[int, ...]:
+    if not shape:
+        warnings.append(f"input {item.name!r} is a scalar, so batch {batch} was not applied to it")
+        return shape
+    return (batch, *shape[1:])
+
+
+def _check_compatible(item: ModelInput, shape: tuple[int, ...], source: str) -> None:
+    partial = item.partial_shape
+    if partial.rank.is_dynamic:
+        return
+    if len(shape) != partial.rank.get_length():
+        raise ModelInputError(
+            f"input {item.name!r}: {source} gives shape {list(shape)} of rank {len(shape)}, but the "
+            f"model's shape {partial} has rank {partial.rank.get_length()}: give {partial.rank.get_length()} dimensions"
+        )
+    for index, (dim, value) in enumerate(zip(partial, shape)):
+        if value < 0 or not dim.compatible(ov.Dimension(value)):
+            raise ModelInputError(
+                f"input {item.name!r}: {source} gives {value} for dimension {index}, but the model's "
+                f"shape {partial} allows {dim} there: use a shape that fits {partial}"
+            )
+
+
+def _reshape_if_needed(model: ov.Model, inputs: list[ModelInput], shapes: dict[str, tuple[int, ...]]) -> bool:
+    changes = {}
+    for index, item in enumerate(inputs):
+        partial = item.partial_shape
+        target = ov.PartialShape(list(shapes[item.name]))
+        if partial.is_dynamic or partial.to_shape() != target.to_shape():
+            changes[index] = target
+    if not changes:
+        return False
+
+    described = ", ".join(f"{inputs[index].name}={list(shape.to_shape())}" for index, shape in changes.items())
+    logger.info("reshaping model inputs: %s", described)
+    try:
+        model.reshape({model.inputs[index]: shape for index, shape in changes.items()})
+    except RuntimeError as error:
+        raise ModelInputError(
+            f"reshaping the model to {described} failed: {error}. The model may fix these dimensions "
+            f"internally: try other shapes or the model's own"
+        ) from error
+    return True
+
+
+def _load_npy(path: Path, input_name: str) -> np.ndarray:
+    try:
+        array = np.load(path, allow_pickle=False)
+    except (OSError, ValueError) as error:
+        raise ModelInputError(
+            f"cannot read input file {str(path)!r} for input {input_name!r}: {error}. "
+            f"Give a .npy file written by numpy.save"
+        ) from error
+    if not isinstance(array, np.ndarray):
+        raise ModelInputError(
+            f"input file {str(path)!r} for input {input_name!r} is an .npz archive, expected one array "
+            f"in a .npy file: save the array with numpy.save"
+        )
+    return array
+
+
+def _check_npy(array: np.ndarray, item: ModelInput, shape: tuple[int, ...], path: Path) -> np.ndarray:
+    """Return ``array`` cast to the input's type, raising when the shape or dtype does not fit."""
+    if tuple(array.shape) != shape:
+        raise ModelInputError(
+            f"input file {path.name!r} has shape {list(array.shape)}, but input {item.name!r} needs "
+            f"{list(shape)} (with batch applied): save an array of that shape"
+        )
+    if item.element_type not in NUMPY_DTYPES:
+        raise ModelInputError(
+            f"input {item.name!r} has element type {item.element_type}, which .npy inputs do not "
+            f"support (supported: {', '.join(NUMPY_DTYPES)})"
+        )
+
+    if item.element_type == "bf16":
+        if not np.can_cast(array.dtype, np.float32, casting="same_kind"):
+            raise ModelInputError(
+                f"input file {path.name!r} has dtype {array.dtype}, but input {item.name!r} is bf16: "
+                f"save a float32 array"
+            )
+        return to_bf16_bits(array.astype(np.float32))
+
+    target = NUMPY_DTYPES[item.element_type]
+    if array.dtype == target:
+        return array
+    if not np.can_cast(array.dtype, target, casting="safe"):
+        raise ModelInputError(
+            f"input file {path.name!r} has dtype {array.dtype}, which cannot be cast safely to "
+            f"{item.element_type} ({target}) for input {item.name!r}: save the array as {target}"
+        )
+    return array.astype(target)
+
+
+def _template(item: ModelInput) -> str:
+    partial = item.partial_shape
+    if partial.rank.is_dynamic:
+        return "1,3,224,224"
+    return ",".join(str(dim.get_length()) if dim.is_static else "?" for dim in partial)

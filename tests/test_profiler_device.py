@@ -1,0 +1,149 @@
+"""Tests of the compile configuration and the properties read back, on real OpenVINO."""
+
+from __future__ import annotations
+
+import numpy as np
+import openvino as ov
+import pytest
+from openvino import opset13 as ops
+
+from ovstudio.errors import ProfilingError
+from ovstudio.profiler import device as devices
+from ovstudio.settings import ProfileSettings
+
+
+@pytest.fixture(scope="module")
+def core() -> ov.Core:
+    return ov.Core()
+
+
+@pytest.fixture(scope="module")
+def small_model() -> ov.Model:
+    parameter = ops.parameter([1, 3, 16, 16], ov.Type.f32, name="image")
+    weights = ops.constant(np.ones((8, 3, 3, 3), np.float32))
+    convolution = ops.convolution(parameter, weights, [1, 1], [1, 1], [1, 1], [1, 1])
+    return ov.Model([ops.relu(convolution)], [parameter], "small")
+
+
+@pytest.mark.parametrize(
+    ("device", "virtual", "hardware"),
+    [
+        ("CPU", None, ("CPU",)),
+        ("AUTO:CPU", "AUTO", ("CPU",)),
+        ("HETERO:GPU,CPU", "HETERO", ("GPU", "CPU")),
+        ("MULTI:GPU(2),CPU(1)", "MULTI", ("GPU", "CPU")),
+        ("AUTO", "AUTO", ("CPU", "GPU")),
+    ],
+)
+def test_parse_device_cases(device: str, virtual: str | None, hardware: tuple[str, ...]) -> None:
+    target = devices.parse_device(device, ["CPU", "GPU"])
+
+    assert target.device == device
+    assert target.virtual == virtual
+    assert target.hardware == hardware
+
+
+def test_build_compile_config_from_settings() -> None:
+    settings = ProfileSettings(hint="throughput", precision="f32", streams=2, requests=4)
+
+    config = devices.build_compile_config(settings, perf_count=True)
+
+    assert config == {
+        "PERF_COUNT": True,
+        "PERFORMANCE_HINT": "THROUGHPUT",
+        "PERFORMANCE_HINT_NUM_REQUESTS": "4",
+        "INFERENCE_PRECISION_HINT": "f32",
+        "NUM_STREAMS": "2",
+    }
+
+
+def test_build_compile_config_hint_none_unset() -> None:
+    config = devices.build_compile_config(ProfileSettings(hint="none"), perf_count=False)
+
+    assert config == {"PERF_COUNT": False}
+
+
+@pytest.mark.parametrize("device", ["CPU", "AUTO", "AUTO:CPU", "HETERO:CPU", "MULTI:CPU"])
+def test_filter_supported_keeps_settings(core: ov.Core, device: str) -> None:
+    config = devices.build_compile_config(ProfileSettings(precision="f32", streams=1, requests=1), perf_count=True)
+    target = devices.parse_device(device, list(core.available_devices))
+
+    kept, warnings = devices.filter_supported(core, target, config)
+
+    assert kept == config
+    assert warnings == []
+
+
+def test_filter_supported_drops_unknown_key(core: ov.Core) -> None:
+    target = devices.parse_device("CPU", list(core.available_devices))
+
+    kept, warnings = devices.filter_supported(core, target, {"PERF_COUNT": False, "NO_SUCH_PROPERTY": "1"})
+
+    assert kept == {"PERF_COUNT": False}
+    assert len(warnings) == 1
+    assert "NO_SUCH_PROPERTY" in warnings[0]
+
+
+def test_compile_with_fallback_drops_rejected_setting(core: ov.Core, small_model: ov.Model) -> None:
+    compiled, compile_time_s, warnings = devices.compile_with_fallback(
+        core, small_model, "CPU", {"PERF_COUNT": False, "PERFORMANCE_HINT": "UNDEFINED"}
+    )
+
+    assert compile_time_s > 0
+    assert len(warnings) == 1
+    assert "PERFORMANCE_HINT=UNDEFINED" in warnings[0]
+    assert devices.read_compiled_properties(compiled).execution_devices == ["CPU"]
+
+
+def test_compile_with_fallback_unknown_device_raises(core: ov.Core, small_model: ov.Model) -> None:
+    with pytest.raises(ProfilingError, match="NO_SUCH_DEVICE"):
+        devices.compile_with_fallback(core, small_model, "NO_SUCH_DEVICE", {})
+
+
+@pytest.mark.parametrize("device", ["CPU", "AUTO", "HETERO:CPU", "MULTI:CPU"])
+def test_read_compiled_properties_precision(core: ov.Core, small_model: ov.Model, device: str) -> None:
+    compiled = core.compile_model(small_model, device, {"INFERENCE_PRECISION_HINT": "f32", "NUM_STREAMS": "1"})
+
+    properties = devices.read_compiled_properties(compiled)
+
+    assert properties.execution_devices == ["CPU"]
+    assert properties.inference_precision == "f32"
+    assert properties.num_streams == 1
+    assert properties.optimal_requests is not None
+    assert "SUPPORTED_PROPERTIES" not in properties.properties
+    assert all(isinstance(value, str) for value in properties.properties.values())
+
+
+def test_setting_warnings_on_mismatch() -> None:
+    compiled = devices.CompiledProperties(["CPU"], "bf16", 2, 2, {})
+
+    warnings = devices.setting_warnings(ProfileSettings(precision="f16", streams=7), compiled)
+
+    assert len(warnings) == 2
+    assert "f16" in warnings[0]
+    assert "bf16" in warnings[0]
+    assert "7" in warnings[1]
+
+
+def test_property_text_short_names() -> None:
+    assert devices.property_text(ov.Type.bf16) == "bf16"
+    assert devices.property_text(["CPU", "GPU"]) == "CPU,GPU"
+    assert devices.property_text(ov.properties.hint.PerformanceMode.LATENCY) == "LATENCY"
+    assert devices.property_text(3) == "3"
+
+
+def test_device_full_names_strip_suffix(core: ov.Core) -> None:
+    full_name = core.get_property("CPU", "FULL_DEVICE_NAME")
+
+    assert devices.device_full_names(core, ["CPU"]) == full_name
+    assert devices.device_full_names(core, ["CPU (CPU)"]) == full_name
+    assert devices.device_full_names(core, ["NO_SUCH_DEVICE"]) is None
+
+
+def test_host_info_fields() -> None:
+    info = devices.host_info()
+
+    assert info["openvino_version"] == ov.get_version()
+    assert info["host_cpu"]
+    assert info["host_os"]
+    assert info["python_version"].count(".") == 2
