@@ -1,0 +1,289 @@
+"""The profile itself, run inside the worker process.
+
+Stages, each reported as ``report(stage, fraction, message)``: load, ir_graph, inputs, compile,
+warmup, pass1, compile_counters, pass2, runtime_model, collect. Pass 1 measures latency and
+throughput without counters. Pass 2 compiles again with PERF_COUNT and reads the performance
+counters of every inference. A failure in pass 2 or in reading the runtime model is recorded in
+``counters_error`` / ``runtime_model_error`` and the rest of the result is kept.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import openvino as ov
+import pandas as pd
+
+from ovstudio.errors import ProfilingError
+from ovstudio.ir_graph import extract_ir_graph
+from ovstudio.loader import load_model
+from ovstudio.model_files import ModelBundle
+from ovstudio.profiler import counters as counter_stats
+from ovstudio.profiler import device as devices
+from ovstudio.profiler.inputs import PreparedInputs, prepare_inputs
+from ovstudio.profiler.latency import latency_statistics, median_ms
+from ovstudio.profiler.passes import Budget, CountersMeasurement, PassMeasurement, measure_async, measure_counters, measure_sync
+from ovstudio.profiler.result import ProfileResult
+from ovstudio.profiler.runtime_graph import extract_runtime_graph
+from ovstudio.session.schema import IR_EDGES, IR_LAYERS, RUNTIME_EDGES, RUNTIME_LAYERS
+from ovstudio.settings import ProfileSettings
+
+logger = logging.getLogger(__name__)
+
+ProgressReporter = Callable[[str, float, str], None]
+
+# Overall progress fraction at the start of each stage.
+STAGE_START = {
+    "load": 0.0,
+    "ir_graph": 0.08,
+    "inputs": 0.12,
+    "compile": 0.15,
+    "warmup": 0.25,
+    "pass1": 0.28,
+    "compile_counters": 0.58,
+    "pass2": 0.65,
+    "runtime_model": 0.9,
+    "collect": 0.95,
+}
+
+
+def profile(bundle: ModelBundle, settings: ProfileSettings, report: ProgressReporter) -> ProfileResult:
+    """Load, compile and profile the model of ``bundle`` with ``settings``.
+
+    Raises ``ModelInputError`` for unusable model files or inputs and ``ProfilingError`` when
+    compiling or pass 1 fails.
+    """
+    core = ov.Core()
+    info: dict[str, Any] = _settings_info(bundle, settings)
+    info.update(devices.host_info())
+    warnings: list[str] = []
+
+    report("load", STAGE_START["load"], f"Loading {bundle.main_file.name}")
+    model = load_model(bundle, core)
+    report("ir_graph", STAGE_START["ir_graph"], "Reading the IR graph")
+    ir_layers, ir_edges = extract_ir_graph(model)
+    report("inputs", STAGE_START["inputs"], "Resolving input shapes and data")
+    prepared = prepare_inputs(model, settings)
+    warnings += prepared.warnings
+
+    target = devices.parse_device(settings.device, list(core.available_devices))
+    pass1, compiled_info = _run_pass1(core, model, target, settings, prepared, report, warnings)
+    info.update(compiled_info)
+    info.update(_pass1_info(pass1))
+
+    counters, runtime_layers, runtime_edges = _run_pass2(core, model, target, settings, prepared, report, warnings, info)
+
+    report("collect", STAGE_START["collect"], "Collecting statistics")
+    statistics = counter_stats.summarize_counters(counters)
+    runtime_layers = counter_stats.merge_counter_statistics(runtime_layers, statistics)
+    info.update(_overhead_info(info, statistics if not counters.empty else None))
+    info["warnings"] = list(dict.fromkeys(warnings))
+
+    tables = {
+        "inputs": prepared.table,
+        "ir_layers": ir_layers.reindex(columns=IR_LAYERS.column_names),
+        "ir_edges": ir_edges.reindex(columns=IR_EDGES.column_names),
+        "runtime_layers": runtime_layers,
+        "runtime_edges": runtime_edges,
+        "counters": counters,
+    }
+    logger.info(
+        "profiled %s on %s: median %.3f ms, %d runtime layers",
+        bundle.model_name, settings.device, info["latency_median_ms"] or float("nan"), len(runtime_layers),
+    )
+    return ProfileResult(info=info, tables=tables)
+
+
+def _run_pass1(
+    core: ov.Core,
+    model: ov.Model,
+    target: devices.DeviceTarget,
+    settings: ProfileSettings,
+    prepared: PreparedInputs,
+    report: ProgressReporter,
+    warnings: list[str],
+) -> tuple[PassMeasurement, dict[str, Any]]:
+    report("compile", STAGE_START["compile"], f"Compiling for {settings.device}")
+    compiled, compile_time_s, properties = _compile(core, model, target, settings, False, warnings)
+    info = _compiled_info(core, properties)
+    info["compile_time_s"] = compile_time_s
+
+    arrays = list(prepared.arrays.values())
+    budget = Budget(settings.iterations, settings.time_s)
+    asynchronous = settings.hint != "latency" or (settings.requests or 1) > 1
+    requests = settings.requests or properties.optimal_requests or 1
+    mode = f"{requests} asynchronous requests" if asynchronous else "one synchronous request"
+    report("warmup", STAGE_START["warmup"], f"Warming up with {settings.warmup} inferences")
+
+    def on_tick(fraction: float) -> None:
+        overall = STAGE_START["pass1"] + fraction * (STAGE_START["compile_counters"] - STAGE_START["pass1"])
+        report("pass1", overall, f"Measuring latency with {mode}")
+
+    try:
+        if asynchronous:
+            measurement = measure_async(compiled, arrays, budget, settings.warmup, requests, on_tick)
+        else:
+            measurement = measure_sync(compiled, arrays, budget, settings.warmup, on_tick)
+    except RuntimeError as error:
+        raise ProfilingError(
+            f"inference on {settings.device} failed in pass 1: {error}. Check the input shapes and data",
+            stage="pass1",
+        ) from error
+    report("pass1", STAGE_START["compile_counters"], f"Pass 1 done: {measurement.iterations} inferences")
+    logger.info("pass 1: %d inferences in %.2f s (%s)", measurement.iterations, measurement.wall_s, mode)
+    return measurement, info
+
+
+def _run_pass2(
+    core: ov.Core,
+    model: ov.Model,
+    target: devices.DeviceTarget,
+    settings: ProfileSettings,
+    prepared: PreparedInputs,
+    report: ProgressReporter,
+    warnings: list[str],
+    info: dict[str, Any],
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Collect counters and the runtime model, recording failures in ``info`` instead of raising.
+
+    Pass 2 compiles with the same settings as pass 1 plus PERF_COUNT, so the kernels match, and
+    runs one synchronous request.
+    """
+    report("compile_counters", STAGE_START["compile_counters"], "Compiling with performance counters")
+    compiled: ov.CompiledModel | None = None
+    measurement: CountersMeasurement | None = None
+    try:
+        compiled, _, _ = _compile(core, model, target, settings, True, warnings)
+        measurement = _measure_pass2(compiled, settings, prepared, report)
+    except (RuntimeError, ProfilingError) as error:
+        info["counters_error"] = f"pass 2 with PERF_COUNT failed: {error}"
+        logger.warning("performance counters unavailable: %s", error)
+
+    counters = counter_stats.counters_table(measurement.rows if measurement else [])
+    if measurement is not None:
+        info["counters_iterations"] = len(measurement.latencies_ms)
+        info["counters_latency_median_ms"] = median_ms(measurement.latencies_ms)
+        if measurement.error is not None:
+            info["counters_error"] = measurement.error
+        elif counters.empty:
+            info["counters_error"] = f"device {settings.device} returned no performance counters"
+
+    report("runtime_model", STAGE_START["runtime_model"], "Reading the runtime model")
+    runtime_layers, runtime_edges = _read_runtime_model(core, model, target, settings, compiled, info)
+    return counters, runtime_layers, runtime_edges
+
+
+def _measure_pass2(
+    compiled: ov.CompiledModel, settings: ProfileSettings, prepared: PreparedInputs, report: ProgressReporter
+) -> CountersMeasurement:
+    iterations, time_s = settings.counters_budget()
+
+    def on_tick(fraction: float) -> None:
+        overall = STAGE_START["pass2"] + fraction * (STAGE_START["runtime_model"] - STAGE_START["pass2"])
+        report("pass2", overall, "Reading performance counters")
+
+    report("pass2", STAGE_START["pass2"], "Reading performance counters")
+    measurement = measure_counters(
+        compiled, list(prepared.arrays.values()), Budget(iterations, time_s), settings.warmup, on_tick
+    )
+    logger.info("pass 2: %d inferences, %d counter rows", len(measurement.latencies_ms), len(measurement.rows))
+    return measurement
+
+
+def _read_runtime_model(
+    core: ov.Core,
+    model: ov.Model,
+    target: devices.DeviceTarget,
+    settings: ProfileSettings,
+    compiled: ov.CompiledModel | None,
+    info: dict[str, Any],
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Read the runtime model of pass 2's compiled model, or of a fresh compile if pass 2 failed."""
+    try:
+        if compiled is None:
+            compiled, _, _ = _compile(core, model, target, settings, False, [])
+        return extract_runtime_graph(compiled)
+    except (RuntimeError, ProfilingError) as error:
+        info["runtime_model_error"] = f"get_runtime_model() failed: {error}"
+        logger.warning("runtime model unavailable: %s", error)
+        return (
+            pd.DataFrame(columns=RUNTIME_LAYERS.column_names),
+            pd.DataFrame(columns=RUNTIME_EDGES.column_names),
+        )
+
+
+def _compile(
+    core: ov.Core,
+    model: ov.Model,
+    target: devices.DeviceTarget,
+    settings: ProfileSettings,
+    perf_count: bool,
+    warnings: list[str],
+) -> tuple[ov.CompiledModel, float, devices.CompiledProperties]:
+    config = devices.build_compile_config(settings, perf_count)
+    config, dropped = devices.filter_supported(core, target, config)
+    compiled, compile_time_s, rejected = devices.compile_with_fallback(core, model, settings.device, config)
+    properties = devices.read_compiled_properties(compiled)
+    warnings += dropped + rejected + devices.setting_warnings(settings, properties)
+    logger.info(
+        "compiled for %s in %.2f s (PERF_COUNT %s, execution devices %s)",
+        settings.device, compile_time_s, perf_count, properties.execution_devices,
+    )
+    return compiled, compile_time_s, properties
+
+
+def _compiled_info(core: ov.Core, properties: devices.CompiledProperties) -> dict[str, Any]:
+    return {
+        "device_full_name": devices.device_full_names(core, properties.execution_devices),
+        "execution_devices": properties.execution_devices,
+        "inference_precision": properties.inference_precision,
+        "num_streams": properties.num_streams,
+        "optimal_requests": properties.optimal_requests,
+        "compiled_properties": properties.properties,
+    }
+
+
+def _pass1_info(measurement: PassMeasurement) -> dict[str, Any]:
+    info: dict[str, Any] = {"iterations": measurement.iterations, "duration_s": measurement.wall_s}
+    info.update(latency_statistics(measurement.latencies_ms, measurement.iterations, measurement.wall_s))
+    return info
+
+
+def _overhead_info(info: dict[str, Any], statistics: pd.DataFrame | None) -> dict[str, Any]:
+    counters_median = info.get("counters_latency_median_ms")
+    latency_median = info.get("latency_median_ms")
+    layers_ms = counter_stats.layers_time_ms(statistics) if statistics is not None else None
+    return {
+        "layers_time_ms": layers_ms,
+        "counter_overhead_ms": _difference(counters_median, latency_median),
+        "unaccounted_ms": _difference(counters_median, layers_ms),
+    }
+
+
+def _settings_info(bundle: ModelBundle, settings: ProfileSettings) -> dict[str, Any]:
+    return {
+        "model_name": bundle.model_name,
+        "model_format": bundle.model_format,
+        "model_hash": bundle.model_hash,
+        "device": settings.device,
+        "settings_hint": settings.hint,
+        "settings_precision": settings.precision,
+        "settings_streams": settings.streams,
+        "settings_requests": settings.requests,
+        "settings_batch": settings.batch,
+        "settings_iterations": settings.iterations,
+        "settings_time_s": settings.time_s,
+        "settings_warmup": settings.warmup,
+        "counters_iterations": None,
+        "counters_latency_median_ms": None,
+        "counters_error": None,
+        "runtime_model_error": None,
+    }
+
+
+def _difference(left: float | None, right: float | None) -> float | None:
+    if left is None or right is None:
+        return None
+    return left - right
