@@ -64,3 +64,18 @@ def test_runtime_graph_edges_ports() -> None:
     assert inputs["target_port"].tolist() == list(range(len(inputs)))
     assert len(inputs) >= 2
     assert by_id.loc[inputs["source_id"].iloc[1], "layer_type"] in ("Const", "Input", "Reorder")
+
+
+def test_runtime_graph_known_names_rejoin_commas() -> None:
+    model = _fused_model()
+    convolution = next(op for op in model.get_ordered_ops() if op.get_type_name() == "Convolution")
+    convolution.set_friendly_name("conv,with comma")
+    compiled = ov.Core().compile_model(model, "CPU")
+
+    plain, _ = extract_runtime_graph(compiled)
+    known, _ = extract_runtime_graph(compiled, {"conv,with comma", "block/<relu>"})
+
+    plain_names = plain.loc[plain["layer_type"] == "Convolution", "original_layer_names"].iloc[0]
+    known_names = known.loc[known["layer_type"] == "Convolution", "original_layer_names"].iloc[0]
+    assert plain_names == ["conv", "with comma", "block/<relu>"]
+    assert known_names == ["conv,with comma", "block/<relu>"]

@@ -7,6 +7,7 @@ built from. Counter columns stay empty here: ``counters.merge_counter_statistics
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 import openvino as ov
@@ -19,17 +20,25 @@ from ovstudio.session.schema import RUNTIME_EDGES, RUNTIME_LAYERS
 RUNTIME_GRAPH_ID = "runtime"
 
 
-def extract_runtime_graph(compiled_model: ov.CompiledModel) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Return (runtime_layers, runtime_edges) of ``compiled_model.get_runtime_model()``."""
-    return runtime_graph_tables(compiled_model.get_runtime_model())
+def extract_runtime_graph(
+    compiled_model: ov.CompiledModel, known_names: Collection[str] | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return (runtime_layers, runtime_edges) of ``compiled_model.get_runtime_model()``.
+
+    ``known_names``, the IR layer names, lets ``split_original_names`` rejoin names that contain
+    commas.
+    """
+    return runtime_graph_tables(compiled_model.get_runtime_model(), known_names)
 
 
-def runtime_graph_tables(runtime_model: ov.Model) -> tuple[pd.DataFrame, pd.DataFrame]:
+def runtime_graph_tables(
+    runtime_model: ov.Model, known_names: Collection[str] | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Return (runtime_layers, runtime_edges) of a runtime model, in schema column order."""
     nodes = list(runtime_model.get_ordered_ops())
     layer_ids = {node.get_instance_id(): f"{RUNTIME_GRAPH_ID}/{index}" for index, node in enumerate(nodes)}
 
-    layers = [_layer_row(node, layer_ids[node.get_instance_id()]) for node in nodes]
+    layers = [_layer_row(node, layer_ids[node.get_instance_id()], known_names) for node in nodes]
     edges = [edge for node in nodes for edge in _edge_rows(node, layer_ids)]
 
     return (
@@ -44,7 +53,7 @@ def rt_info_text(node: ov.Node) -> dict[str, str]:
     return {str(key): _rt_value_text(rt_info[key]) for key in rt_info.keys()}
 
 
-def _layer_row(node: ov.Node, layer_id: str) -> dict[str, Any]:
+def _layer_row(node: ov.Node, layer_id: str, known_names: Collection[str] | None) -> dict[str, Any]:
     rt_info = rt_info_text(node)
     original = rt_info.get("originalLayersNames")
     row: dict[str, Any] = {
@@ -57,7 +66,7 @@ def _layer_row(node: ov.Node, layer_id: str) -> dict[str, Any]:
         "output_precisions": rt_info.get("outputPrecisions"),
         "output_layouts": rt_info.get("outputLayouts"),
         "original_layers_names": original,
-        "original_layer_names": split_original_names(original),
+        "original_layer_names": split_original_names(original, known_names),
         "exec_time_mcs": rt_info.get("execTimeMcs"),
         "output_shapes": [str(output.get_partial_shape()) for output in node.outputs()],
         "rt_info": rt_info,

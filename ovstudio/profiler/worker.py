@@ -73,7 +73,10 @@ def profile(bundle: ModelBundle, settings: ProfileSettings, report: ProgressRepo
     info.update(compiled_info)
     info.update(_pass1_info(pass1))
 
-    counters, runtime_layers, runtime_edges = _run_pass2(core, model, target, settings, prepared, report, warnings, info)
+    ir_names = set(ir_layers["name"])
+    counters, runtime_layers, runtime_edges = _run_pass2(
+        core, model, target, settings, prepared, report, warnings, info, ir_names
+    )
 
     report("collect", STAGE_START["collect"], "Collecting statistics")
     statistics = counter_stats.summarize_counters(counters)
@@ -145,6 +148,7 @@ def _run_pass2(
     report: ProgressReporter,
     warnings: list[str],
     info: dict[str, Any],
+    ir_names: set[str],
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Collect counters and the runtime model, recording failures in ``info`` instead of raising.
 
@@ -171,7 +175,7 @@ def _run_pass2(
             info["counters_error"] = f"device {settings.device} returned no performance counters"
 
     report("runtime_model", STAGE_START["runtime_model"], "Reading the runtime model")
-    runtime_layers, runtime_edges = _read_runtime_model(core, model, target, settings, compiled, info)
+    runtime_layers, runtime_edges = _read_runtime_model(core, model, target, settings, compiled, info, ir_names)
     return counters, runtime_layers, runtime_edges
 
 
@@ -199,12 +203,13 @@ def _read_runtime_model(
     settings: ProfileSettings,
     compiled: ov.CompiledModel | None,
     info: dict[str, Any],
+    ir_names: set[str],
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Read the runtime model of pass 2's compiled model, or of a fresh compile if pass 2 failed."""
     try:
         if compiled is None:
             compiled, _, _ = _compile(core, model, target, settings, False, [])
-        return extract_runtime_graph(compiled)
+        return extract_runtime_graph(compiled, ir_names)
     except (RuntimeError, ProfilingError) as error:
         info["runtime_model_error"] = f"get_runtime_model() failed: {error}"
         logger.warning("runtime model unavailable: %s", error)
