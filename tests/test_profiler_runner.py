@@ -9,6 +9,8 @@ import ctypes
 import logging
 import os
 import re
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -200,3 +202,11 @@ def test_run_in_worker_returns_result(worker_temp: Path, caplog: pytest.LogCaptu
     assert result == {"value": 42}
     assert progress == [("job", 0.5, "working")]
     _assert_clean(worker_temp, caplog)
+
+
+def test_runner_import_leaves_openvino_unloaded() -> None:
+    code = "import sys, ovstudio.profiler.runner; print('openvino' in sys.modules)"
+
+    completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+
+    assert completed.stdout.strip() == "False"
