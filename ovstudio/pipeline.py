@@ -5,19 +5,18 @@ from __future__ import annotations
 import datetime
 import logging
 import tempfile
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ovstudio.mapping import apply_mapping, build_mapping
 from ovstudio.model_files import ModelBundle, prepare_model_files
 from ovstudio.profiler.result import ProfileResult
 from ovstudio.profiler.runner import run_profile
-from ovstudio.session.schema import MODEL_FILES, SCHEMA_VERSION
-from ovstudio.session.store import Session, new_session_id, write_session
 from ovstudio.settings import ProfileSettings
 
-import pandas as pd
+if TYPE_CHECKING:
+    from ovstudio.session.store import Session
 
 logger = logging.getLogger(__name__)
 
@@ -40,10 +39,16 @@ def profile_model(
     with tempfile.TemporaryDirectory(prefix="ovstudio-model-") as work_dir:
         bundle = prepare_model_files(files, Path(work_dir))
         logger.info("profiling %s (%s) on %s", bundle.model_name, bundle.model_format, settings.device)
+        # pandas, pyarrow and the session writer load while the worker runs, not after it.
+        preload = threading.Thread(target=_import_session_modules, name="ovstudio-preload", daemon=True)
+        preload.start()
         result = run_profile(bundle, settings, on_progress=on_progress, cancel=cancel)
+        preload.join()
 
     if on_progress is not None:
         on_progress("save", 1.0, "Saving the session")
+    from ovstudio.session.store import write_session
+
     session = build_session(bundle, settings, result)
     path = write_session(session, sessions_dir)
     logger.info("session saved to %s", path)
@@ -52,24 +57,20 @@ def profile_model(
 
 def build_session(bundle: ModelBundle, settings: ProfileSettings, result: ProfileResult) -> Session:
     """Assemble a session from the model bundle, the settings and the worker's result."""
+    import pandas as pd
+
+    from ovstudio.mapping import apply_mapping, build_mapping
+    from ovstudio.session.schema import MODEL_FILES, SCHEMA_VERSION
+    from ovstudio.session.store import Session, new_session_id
+
     created = datetime.datetime.now(datetime.timezone.utc)
     info: dict[str, Any] = dict(result.info)
+    # The worker fills the model, device, settings and measurement columns; the parent adds
+    # what identifies the saved file.
     info.update(
         schema_version=SCHEMA_VERSION,
         session_id=new_session_id(bundle.model_name, settings.device, created),
         created_utc=created,
-        model_name=bundle.model_name,
-        model_format=bundle.model_format,
-        model_hash=bundle.model_hash,
-        device=settings.device,
-        settings_hint=settings.hint,
-        settings_precision=settings.precision,
-        settings_streams=settings.streams,
-        settings_requests=settings.requests,
-        settings_batch=settings.batch,
-        settings_iterations=settings.iterations,
-        settings_time_s=settings.time_s,
-        settings_warmup=settings.warmup,
     )
 
     tables = dict(result.tables)
@@ -82,3 +83,8 @@ def build_session(bundle: ModelBundle, settings: ProfileSettings, result: Profil
     )
     tables["mapping"] = mapping.mapping
     return Session(info=info, tables=tables)
+
+
+def _import_session_modules() -> None:
+    import ovstudio.mapping  # noqa: F401
+    import ovstudio.session.store  # noqa: F401

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:
+    # Only for annotations: the parent process imports this module before it needs pandas.
+    import pandas as pd
 
 
 @dataclasses.dataclass
@@ -18,4 +20,4 @@ class ProfileResult:
     """
 
     info: dict[str, Any]
-    tables: dict[str, pd.DataFrame]
+    tables: dict[str, "pd.DataFrame"]
