@@ -134,6 +134,11 @@ def _run_pass1(
             f"inference on {settings.device} failed in pass 1: {error}. Check the input shapes and data",
             stage="pass1",
         ) from error
+    # AUTO starts on a fast-to-compile device and may switch once the target is ready, so the
+    # devices that ran the model are read again after pass 1.
+    used = devices.read_compiled_properties(compiled)
+    if used.execution_devices and used.execution_devices != properties.execution_devices:
+        info.update(_compiled_info(core, used))
     report("pass1", STAGE_START["compile_counters"], f"Pass 1 done: {measurement.iterations} inferences")
     logger.info("pass 1: %d inferences in %.2f s (%s)", measurement.iterations, measurement.wall_s, mode)
     return measurement, info
