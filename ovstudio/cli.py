@@ -18,6 +18,10 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_SESSIONS_DIR = Path("sessions")
 EXIT_OK, EXIT_PROFILING_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+# Columns of `sessions` in text form; --json prints every listing column.
+LISTING_TEXT_COLUMNS = [
+    "session_id", "model_name", "device", "inference_precision", "latency_median_ms", "throughput_fps", "error",
+]
 
 
 class UsageError(OvStudioError):
@@ -61,12 +65,20 @@ def _build_parser() -> argparse.ArgumentParser:
     budget.add_argument("--iterations", type=int, help="inferences per pass (default 100)")
     budget.add_argument("--time", type=float, dest="time_s", metavar="SECONDS", help="time budget per pass, seconds")
     profile.add_argument("--counter-iterations", type=int, metavar="N",
-                         help="inferences in pass 2, with performance counters on (default: a fifth of pass 1, at least 10)")
-    profile.add_argument("--warmup", type=int, default=2, help="warm-up inferences before each pass (default 2)")
+                         help="inferences in pass 2, with performance counters on (default: a tenth of pass 1, at least 10)")
+    profile.add_argument("--warmup", type=int, default=1, help="warm-up inferences before each pass (default 1)")
     profile.add_argument("--timeout", type=float, default=900.0, metavar="SECONDS",
                          help="stop the profiling worker after this many seconds (default 900)")
     _add_sessions_option(profile)
     profile.set_defaults(handler=_profile)
+
+    convert = commands.add_parser("convert", help="convert a model to OpenVINO IR (.xml and .bin), as it is profiled")
+    convert.add_argument("model_files", nargs="+", type=Path, metavar="MODEL_FILE", help="model files, as for profile")
+    convert.add_argument("--output", type=Path, required=True, metavar="DIR", help="folder for the .xml and .bin")
+    convert.set_defaults(handler=_convert)
+
+    devices = commands.add_parser("devices", help="list the devices OpenVINO finds, with their full names")
+    devices.set_defaults(handler=_devices)
 
     sessions = commands.add_parser("sessions", help="list saved sessions")
     _add_sessions_option(sessions)
@@ -113,6 +125,29 @@ def _print_progress(stage: str, fraction: float, message: str) -> None:
     print(f"[{fraction:4.0%}] {stage}: {message}", file=sys.stderr, flush=True)
 
 
+def _convert(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from ovstudio.model_files import prepare_model_files
+    from ovstudio.profiler.runner import convert_to_ir
+
+    args.output.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="ovstudio-model-") as work_dir:
+        bundle = prepare_model_files(args.model_files, Path(work_dir))
+        xml_path, bin_path = convert_to_ir(bundle, args.output)
+    print(xml_path)
+    print(bin_path)
+    return EXIT_OK
+
+
+def _devices(args: argparse.Namespace) -> int:
+    from ovstudio.profiler.runner import available_devices
+
+    for name, full_name in available_devices():
+        print(f"{name}\t{full_name}")
+    return EXIT_OK
+
+
 def _sessions(args: argparse.Namespace) -> int:
     from ovstudio.session.store import list_sessions
 
@@ -122,7 +157,7 @@ def _sessions(args: argparse.Namespace) -> int:
     elif listing.empty:
         print(f"no sessions in {args.sessions}")
     else:
-        print(listing.to_string(index=False))
+        print(listing[LISTING_TEXT_COLUMNS].to_string(index=False, float_format=lambda value: f"{value:.2f}"))
     return EXIT_OK
 
 

@@ -30,10 +30,11 @@ class ProfileSettings:
     # when ``iterations`` is None.
     iterations: int | None = 100
     time_s: float | None = None
-    warmup: int = 2
-    # Pass 2 (performance counters on) runs this many inferences; None means a fifth of pass 1
-    # (at least 10, at most pass 1's count): per-layer medians settle well before pass 1's count,
-    # and a shorter pass 2 keeps a profile close to the cost of one benchmark run.
+    # Warm-up inferences before each pass; benchmark_app runs one (its "first inference").
+    warmup: int = 1
+    # Pass 2 (performance counters on) runs this many inferences; None means a tenth of pass 1
+    # (at least 10, at most pass 1's count). Per-layer medians settle well before pass 1's
+    # count, and a short pass 2 keeps a whole profile close to the cost of one benchmark run.
     counter_iterations: int | None = None
     # Concrete dimensions for dynamic inputs: input name -> shape.
     shapes: dict[str, tuple[int, ...]] = dataclasses.field(default_factory=dict)
@@ -61,6 +62,6 @@ class ProfileSettings:
         if self.counter_iterations is not None:
             return self.counter_iterations, None
         if self.iterations is not None:
-            return min(self.iterations, max(10, self.iterations // 5)), None
+            return min(self.iterations, max(10, self.iterations // 10)), None
         assert self.time_s is not None
-        return None, self.time_s / 5
+        return None, self.time_s / 10
