@@ -12,8 +12,13 @@ import openvino as ov
 import pandas as pd
 import pytest
 
+from ovstudio.model_files import prepare_model_files
+from ovstudio.pipeline import build_session
 from ovstudio.profiler.names import split_original_names
-from ovstudio.session.store import list_sessions, read_session
+from ovstudio.profiler.runner import run_profile
+from ovstudio.session.schema import TABLES_BY_NAME
+from ovstudio.session.store import list_sessions, read_session, write_session
+from ovstudio.settings import ProfileSettings
 from tests.real_models import CATALOG, fetch
 
 ITERATIONS = "5"
@@ -21,6 +26,12 @@ ITERATIONS = "5"
 
 def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "ovstudio", *args], capture_output=True, text=True, cwd=cwd)
+
+
+def nulls_as_nan(frame: pd.DataFrame) -> pd.DataFrame:
+    """Compare None and NaN as the same missing value, whatever the column dtype."""
+    as_objects = frame.astype(object)
+    return as_objects.where(frame.notna(), np.nan)
 
 
 def shape_args(key: str) -> list[str]:
@@ -218,3 +229,42 @@ def test_profile_bad_shape_syntax_exits_2(tmp_path: Path) -> None:
 
     assert completed.returncode == 2
     assert "bytes=1,abc" in completed.stderr
+
+
+def test_convert_writes_loadable_ir(tmp_path: Path) -> None:
+    completed = run_cli("convert", str(fetch("magika")), "--output", str(tmp_path))
+    assert completed.returncode == 0, completed.stderr
+    xml_path, bin_path = (Path(line) for line in completed.stdout.split())
+
+    assert xml_path.parent == tmp_path
+    assert bin_path.stat().st_size > 0
+    converted = ov.Core().read_model(xml_path)
+    assert len(converted.get_ordered_ops()) == len(ov.convert_model(fetch("magika")).get_ordered_ops())
+
+
+def test_devices_lists_cpu_with_full_name() -> None:
+    completed = run_cli("devices")
+    rows = dict(line.split("\t", 1) for line in completed.stdout.splitlines())
+
+    assert completed.returncode == 0
+    assert "CPU" in rows
+    assert rows["CPU"] == ov.Core().get_property("CPU", "FULL_DEVICE_NAME")
+
+
+def test_reloaded_session_equals_written(tmp_path: Path) -> None:
+    bundle = prepare_model_files([fetch("light_squeezenet")], tmp_path / "model")
+    result = run_profile(bundle, ProfileSettings(iterations=5, warmup=1))
+    written = build_session(bundle, ProfileSettings(iterations=5, warmup=1), result)
+
+    reloaded = read_session(write_session(written, tmp_path / "sessions"))
+
+    assert set(reloaded.info) == set(written.info)
+    for key, value in written.info.items():
+        assert reloaded.info[key] == value or (value is None and reloaded.info[key] is None), key
+    for name, table in written.tables.items():
+        expected = table.reindex(columns=TABLES_BY_NAME[name].column_names).reset_index(drop=True)
+        pd.testing.assert_frame_equal(
+            nulls_as_nan(reloaded.tables[name]), nulls_as_nan(expected), check_dtype=False, obj=name
+        )
+    assert len(reloaded.tables["runtime_layers"]) > 0
+    assert len(reloaded.tables["counters"]) > 0
