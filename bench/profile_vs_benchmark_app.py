@@ -1,7 +1,7 @@
 """Run ovstudio's profiler and OpenVINO's benchmark_app side by side on the same models.
 
 Each model is first converted to OpenVINO IR with ``python -m ovstudio convert`` (untimed), and
-both tools then read that same IR: benchmark_app's ``read_model`` of an ONNX or TFLite file gives
+both tools then read that same IR. benchmark_app's ``read_model`` of an ONNX or TFLite file gives
 a different graph than ``convert_model``, which ovstudio profiles, so only a shared IR compares
 like with like. For each model and round, in one run and interleaved so machine noise hits both:
   1. ``benchmark_app`` without counters: median latency and throughput;

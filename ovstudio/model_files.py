@@ -1,4 +1,4 @@
-"""Validate the set of files that make up one model, before OpenVINO sees them.
+"""Validate the set of files that make up one model, before OpenVINO reads them.
 
 ``prepare_model_files`` takes a browser upload (file names with their bytes) or local paths, checks
 that they form exactly one model, and returns a ``ModelBundle``: the format, the file to give

@@ -53,7 +53,7 @@ def if_model_with_real_bodies() -> ov.Model:
 
 
 def onnx_if_inside_loop(path: Path) -> None:
-    """Write an ONNX model whose Loop body holds an If, so bodies nest two levels deep."""
+    """Write an ONNX model whose Loop body contains an If, so bodies nest two levels deep."""
     then_graph = onnx.helper.make_graph(
         [onnx.helper.make_node("Relu", ["value_in"], ["then_out"])], "then", [],
         [onnx.helper.make_tensor_value_info("then_out", TensorProto.FLOAT, [1, 3])],

@@ -1,4 +1,4 @@
-"""What the worker process sends back to the parent."""
+"""The result that the worker process sends back to the parent."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 
 @dataclasses.dataclass
 class ProfileResult:
-    """Scalar session columns the worker knows, and the tables it collected.
+    """Scalar session columns the worker measured or read, and the tables it collected.
 
     ``tables`` holds DataFrames named and shaped as in ``ovstudio.session.schema``: inputs,
     ir_layers, ir_edges, runtime_layers, runtime_edges and counters. A table the device could not

@@ -2,7 +2,7 @@
 
 A session is one Parquet file with one row. Scalar columns describe the run (model, device,
 settings, headline latency); each table below is a ``list<struct>`` column of that row. The
-pandas side sees each table as its own DataFrame with the columns declared here, in this order.
+pandas side reads each table as its own DataFrame with the columns declared here, in this order.
 ``docs/session-format.md`` is generated from the same declarations by ``describe_schema``.
 
 Units: times in the layer tables are microseconds (``_us``), headline latencies milliseconds
@@ -16,7 +16,7 @@ import dataclasses
 import pyarrow as pa
 
 SCHEMA_VERSION = 1
-# Key of the Parquet footer's key-value metadata that holds the session summary as JSON, so
+# Key of the Parquet footer's key-value metadata that contains the session summary as JSON, so
 # listing sessions reads only footers.
 SUMMARY_METADATA_KEY = b"ovstudio.summary"
 
