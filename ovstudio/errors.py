@@ -21,6 +21,10 @@ class UnsupportedOperationError(ModelInputError):
         self.operations = operations
 
 
+class InvalidSettingError(OvStudioError):
+    """A profiling setting, such as the device name, is invalid for this machine."""
+
+
 class ProfilingError(OvStudioError):
     """Compiling or running the model on the device failed, crashed or timed out."""
 
