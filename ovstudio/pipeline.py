@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from ovstudio.model_files import ModelBundle, prepare_model_files
 from ovstudio.profiler.result import ProfileResult
 from ovstudio.profiler.runner import run_profile
+from ovstudio.session.folder import check_sessions_folder
 from ovstudio.settings import ProfileSettings
 
 if TYPE_CHECKING:
@@ -36,6 +37,7 @@ def profile_model(
     Returns the path of the new session file. Raises ``ModelInputError`` for unusable input,
     ``ProfilingError`` when the device run fails and ``ProfilingCancelled`` when ``cancel`` is set.
     """
+    check_sessions_folder(sessions_dir)
     with tempfile.TemporaryDirectory(prefix="ovstudio-model-") as work_dir:
         bundle = prepare_model_files(files, Path(work_dir))
         logger.info("profiling %s (%s) on %s", bundle.model_name, bundle.model_format, settings.device)

@@ -79,6 +79,8 @@ def read_session(path: Path | str) -> Session:
     written by another program, or written by a newer ovstudio.
     """
     path = Path(path)
+    if path.is_dir():
+        raise SessionError(f"{path} is a folder, not a session file: give a .parquet file or a session id")
     if not path.is_file():
         raise SessionError(f"session file {path} not found: check the path, or list the sessions in its folder")
     session, _ = _read_session_file(path, f"session file {path}")
@@ -149,6 +151,8 @@ def _read_session_file(path: Path, source: str) -> tuple[Session, int]:
             summary = decode_summary(parquet.metadata.metadata, source)
             check_schema_version(summary["schema_version"], source)
             row = parquet.read()
+    except PermissionError as error:
+        raise SessionError(f"{source} cannot be read ({error.strerror}): check the file's permissions") from error
     except (pa.ArrowException, OSError) as error:
         raise SessionError(
             f"{source} is not a readable Parquet file ({error}); it may be truncated or not a session "
