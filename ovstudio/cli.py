@@ -1,4 +1,4 @@
-"""Command line: ``python -m ovstudio profile | sessions | show``.
+"""Command line: ``python -m ovstudio profile | convert | devices | sessions | show``.
 
 Exit status: 0 on success, 2 on bad input (one message on stderr), 1 when profiling fails.
 """
@@ -8,8 +8,11 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
+import signal
 import sys
 from pathlib import Path
+from typing import Any
 
 from ovstudio.errors import OvStudioError, ProfilingError
 from ovstudio.settings import PERFORMANCE_HINTS, PRECISION_HINTS, ProfileSettings
@@ -18,10 +21,13 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_SESSIONS_DIR = Path("sessions")
 EXIT_OK, EXIT_PROFILING_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+# The shell's status for a process ended by SIGINT (128 + 2).
+EXIT_INTERRUPTED = 130
 # Columns of `sessions` in text form; --json prints every listing column.
 LISTING_TEXT_COLUMNS = [
-    "session_id", "model_name", "device", "inference_precision", "latency_median_ms", "throughput_fps", "error",
+    "session_id", "model_name", "device", "inference_precision", "latency_median_ms", "throughput_fps",
 ]
+INTEGER_LISTING_COLUMNS = ("schema_version", "iterations", "ir_layer_count", "runtime_layer_count", "size_bytes")
 
 
 class UsageError(OvStudioError):
@@ -32,6 +38,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = _build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    # SIGTERM unwinds like Ctrl-C, so the worker is stopped and temporary files are removed.
+    signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
         return int(args.handler(args))
     except ProfilingError as error:
@@ -40,6 +48,13 @@ def main(argv: list[str] | None = None) -> int:
     except (OvStudioError, ValueError) as error:
         print(f"ovstudio: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("ovstudio: interrupted; nothing was saved", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def _raise_interrupt(signal_number: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -101,6 +116,7 @@ def _add_sessions_option(parser: argparse.ArgumentParser) -> None:
 def _profile(args: argparse.Namespace) -> int:
     from ovstudio.pipeline import profile_model
 
+    _check_budget(args)
     settings = ProfileSettings(
         device=args.device,
         hint=args.hint,
@@ -108,17 +124,41 @@ def _profile(args: argparse.Namespace) -> int:
         streams=args.streams,
         requests=args.requests,
         batch=args.batch,
-        iterations=None if args.time_s is not None else (args.iterations or 100),
+        iterations=None if args.time_s is not None else (100 if args.iterations is None else args.iterations),
         time_s=args.time_s,
         warmup=args.warmup,
         counter_iterations=args.counter_iterations,
-        shapes=dict(parse_shape(text) for text in args.shape),
-        input_files=dict(parse_input(text) for text in args.input),
+        shapes=_unique_names("--shape", [parse_shape(text) for text in args.shape]),
+        input_files=_unique_names("--input", [parse_input(text) for text in args.input]),
         timeout_s=args.timeout,
     )
     path = profile_model(args.model_files, settings, args.sessions, on_progress=_print_progress)
+    _print_warnings(path)
     print(path)
     return EXIT_OK
+
+
+def _check_budget(args: argparse.Namespace) -> None:
+    for option, value in (("--time", args.time_s), ("--timeout", args.timeout)):
+        if value is not None and not (math.isfinite(value) and value > 0):
+            raise UsageError(f"invalid {option} {value}: give a positive number of seconds")
+
+
+def _unique_names(option: str, pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for name, value in pairs:
+        if name in values:
+            raise UsageError(f"input {name!r} is given twice with {option}: give each input once")
+        values[name] = value
+    return values
+
+
+def _print_warnings(path: Path) -> None:
+    """Print the warnings the device run recorded, such as a setting the device changed."""
+    from ovstudio.session.store import read_session
+
+    for warning in read_session(path).info.get("warnings") or []:
+        print(f"ovstudio: warning: {warning}", file=sys.stderr)
 
 
 def _print_progress(stage: str, fraction: float, message: str) -> None:
@@ -131,7 +171,6 @@ def _convert(args: argparse.Namespace) -> int:
     from ovstudio.model_files import prepare_model_files
     from ovstudio.profiler.runner import convert_to_ir
 
-    args.output.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="ovstudio-model-") as work_dir:
         bundle = prepare_model_files(args.model_files, Path(work_dir))
         xml_path, bin_path = convert_to_ir(bundle, args.output)
@@ -153,18 +192,35 @@ def _sessions(args: argparse.Namespace) -> int:
 
     listing = list_sessions(args.sessions)
     if args.json:
-        print(listing.to_json(orient="records", date_format="iso"))
-    elif listing.empty:
+        records = json.loads(listing.to_json(orient="records", date_format="iso"))
+        for record, (_, row) in zip(records, listing.iterrows()):
+            # to_json writes integer columns that hold a null as floats; keep them integers.
+            record.update({key: int(row[key]) for key in INTEGER_LISTING_COLUMNS if _is_number(row[key])})
+        print(json.dumps(records))
+        return EXIT_OK
+    if listing.empty:
         print(f"no sessions in {args.sessions}")
-    else:
-        print(listing[LISTING_TEXT_COLUMNS].to_string(index=False, float_format=lambda value: f"{value:.2f}"))
+        return EXIT_OK
+
+    readable = listing[listing["error"].isna()]
+    if not readable.empty:
+        print(readable[LISTING_TEXT_COLUMNS].to_string(index=False, float_format=lambda value: f"{value:.2f}"))
+    for file_name, error in zip(listing["file_name"], listing["error"]):
+        if isinstance(error, str):
+            print(f"unreadable {file_name}: {error}")
     return EXIT_OK
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _show(args: argparse.Namespace) -> int:
     from ovstudio.session.store import read_session, session_path
     from ovstudio.summary import format_summary, summarize
 
+    if not args.session.strip():
+        raise UsageError("empty session: give a session id from `ovstudio sessions`, or a session file path")
     candidate = Path(args.session)
     path = candidate if candidate.suffix == ".parquet" or candidate.exists() else session_path(args.sessions, args.session)
     summary = summarize(read_session(path))
@@ -181,8 +237,8 @@ def parse_shape(text: str) -> tuple[str, tuple[int, ...]]:
         shape = tuple(int(dim) for dim in dims.replace("x", ",").split(","))
     except ValueError:
         raise UsageError(f"invalid --shape {text!r}: dimensions must be integers, such as x=1,3,224,224") from None
-    if not shape or any(dim < 0 for dim in shape):
-        raise UsageError(f"invalid --shape {text!r}: dimensions must be non-negative integers")
+    if not shape or any(dim < 1 for dim in shape):
+        raise UsageError(f"invalid --shape {text!r}: dimensions must be positive integers, such as x=1,3,224,224")
     return name, shape
 
 

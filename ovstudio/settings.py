@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 from typing import Literal
 
 PerformanceHint = Literal["latency", "throughput", "none"]
@@ -26,15 +27,16 @@ class ProfileSettings:
     streams: int | None = None
     requests: int | None = None
     batch: int | None = None
-    # Pass 1 and pass 2 each run ``iterations`` inferences, or as many as fit in ``time_s`` seconds
-    # when ``iterations`` is None.
+    # Pass 1 runs ``iterations`` inferences, or as many as fit in ``time_s`` seconds when
+    # ``iterations`` is None. Pass 2 runs ``counters_budget()``.
     iterations: int | None = 100
     time_s: float | None = None
     # Warm-up inferences before each pass; benchmark_app runs one (its "first inference").
     warmup: int = 1
-    # Pass 2 (performance counters on) runs this many inferences; None means a tenth of pass 1
-    # (at least 10, at most pass 1's count). Per-layer medians settle well before pass 1's
-    # count, and a short pass 2 keeps a whole profile close to the cost of one benchmark run.
+    # Pass 2 (performance counters on) runs this many inferences. None means a tenth of pass 1's
+    # count (at least 10, at most pass 1's count), or a tenth of its time budget. Per-layer
+    # medians settle well before pass 1's count, and a short pass 2 keeps a whole profile close
+    # to the cost of one benchmark run.
     counter_iterations: int | None = None
     # Concrete dimensions for dynamic inputs: input name -> shape.
     shapes: dict[str, tuple[int, ...]] = dataclasses.field(default_factory=dict)
@@ -52,8 +54,12 @@ class ProfileSettings:
             value = getattr(self, name)
             if value is not None and value < 1:
                 raise ValueError(f"invalid {name} {value}: use a positive integer")
-        if self.iterations is None and (self.time_s is None or self.time_s <= 0):
-            raise ValueError("set either iterations or a positive time_s")
+        if self.iterations is None and self.time_s is None:
+            raise ValueError("set either iterations or a time budget in seconds")
+        for name in ("time_s", "timeout_s"):
+            value = getattr(self, name)
+            if value is not None and not (math.isfinite(value) and value > 0):
+                raise ValueError(f"invalid {name} {value}: use a positive number of seconds")
         if self.warmup < 0:
             raise ValueError(f"invalid warmup {self.warmup}: use 0 or more iterations")
 

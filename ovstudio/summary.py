@@ -46,6 +46,15 @@ def summarize(session: Session) -> dict[str, Any]:
             "time_s": info.get("settings_time_s"),
             "warmup": info.get("settings_warmup"),
         },
+        "inputs": [
+            {
+                "name": row.input_name,
+                "shape": [int(dim) for dim in row.shape],
+                "element_type": row.element_type,
+                "data_source": row.data_source,
+            }
+            for row in session.tables["inputs"].itertuples(index=False)
+        ],
         "latency_ms": {key: _number(info.get(f"latency_{key}_ms")) for key in LATENCY_KEYS},
         "throughput_fps": _number(info.get("throughput_fps")),
         "iterations": info.get("iterations"),
@@ -82,6 +91,11 @@ def format_summary(summary: dict[str, Any]) -> str:
         f"model       {summary['model']['name']} ({summary['model']['format']})",
         f"device      {device['requested']} -> {', '.join(device['execution_devices'])}"
         f" ({device['full_name']}), precision {device['inference_precision']}",
+        "settings    " + ", ".join(f"{key} {value}" for key, value in summary["settings"].items() if value is not None),
+        *(
+            f"input       {item['name']} {item['element_type']} [{','.join(map(str, item['shape']))}] from {item['data_source']}"
+            for item in summary["inputs"]
+        ),
         "latency ms  " + "  ".join(f"{key} {_text(latency[key])}" for key in LATENCY_KEYS),
         f"throughput  {_text(summary['throughput_fps'])} inferences/s over {summary['iterations']} iterations",
         f"counters    overhead {_text(summary['counter_overhead_ms'])} ms, layers {_text(summary['layers_time_ms'])} ms,"
