@@ -7,7 +7,7 @@ import openvino as ov
 import pytest
 from openvino import opset13 as ops
 
-from ovstudio.errors import ProfilingError
+from ovstudio.errors import InvalidSettingError, ProfilingError
 from ovstudio.profiler import device as devices
 from ovstudio.settings import ProfileSettings
 
@@ -41,6 +41,53 @@ def test_parse_device_cases(device: str, virtual: str | None, hardware: tuple[st
     assert target.device == device
     assert target.virtual == virtual
     assert target.hardware == hardware
+
+
+@pytest.mark.parametrize(
+    ("device", "expected"),
+    [
+        ("NOPE", "device 'NOPE' is not available on this machine. Available devices: CPU;"),
+        ("cpu", "device 'cpu' is not available on this machine: device names are case-sensitive, so use 'CPU'."),
+        ("GPU", "device 'GPU' is not available on this machine. Available devices: CPU;"),
+        ("HETERO:", "device 'HETERO:' lists no device after HETERO: name the devices to use, such as HETERO:CPU"),
+        ("MULTI", "device 'MULTI' lists no device after MULTI"),
+        ("HETERO:NOPE,CPU", "device 'NOPE' in 'HETERO:NOPE,CPU' is not available on this machine."),
+        ("AUTO:NOPE", "device 'NOPE' in 'AUTO:NOPE' is not available on this machine."),
+        ("auto:CPU", "device 'auto' in 'auto:CPU' is not available on this machine: device names are case-sensitive, so use 'AUTO'."),
+        ("AUTO:-CPU", "device 'AUTO:-CPU' excludes every available device (CPU)"),
+    ],
+)
+def test_parse_device_rejects_unavailable(device: str, expected: str) -> None:
+    with pytest.raises(InvalidSettingError) as caught:
+        devices.parse_device(device, ["CPU"])
+
+    message = str(caught.value)
+    assert message.startswith(expected)
+    assert "\n" not in message
+
+
+@pytest.mark.parametrize(
+    ("device", "available", "hardware"),
+    [
+        ("GPU", ["CPU", "GPU.0", "GPU.1"], ("GPU",)),
+        ("GPU.1", ["CPU", "GPU.0", "GPU.1"], ("GPU.1",)),
+        ("GPU.0", ["CPU", "GPU"], ("GPU.0",)),
+        ("AUTO:GPU,-CPU", ["CPU", "GPU"], ("GPU",)),
+        ("AUTO:-GPU", ["CPU"], ("CPU",)),
+        ("BATCH:CPU(4)", ["CPU"], ("CPU",)),
+    ],
+)
+def test_parse_device_accepts_indexes_and_exclusions(device: str, available: list[str], hardware: tuple[str, ...]) -> None:
+    assert devices.parse_device(device, available).hardware == hardware
+
+
+def test_parse_device_valid_names_read_properties_quietly(core: ov.Core, caplog: pytest.LogCaptureFixture) -> None:
+    config = devices.build_compile_config(ProfileSettings(), perf_count=False)
+
+    for device in ("CPU", "AUTO", "AUTO:CPU,-GPU", "HETERO:CPU", "MULTI:CPU", "BATCH:CPU"):
+        devices.filter_supported(core, devices.parse_device(device, list(core.available_devices)), config)
+
+    assert "SUPPORTED_PROPERTIES" not in caplog.text
 
 
 def test_build_compile_config_from_settings() -> None:
@@ -98,6 +145,18 @@ def test_compile_with_fallback_drops_rejected_setting(core: ov.Core, small_model
 def test_compile_with_fallback_unknown_device_raises(core: ov.Core, small_model: ov.Model) -> None:
     with pytest.raises(ProfilingError, match="NO_SUCH_DEVICE"):
         devices.compile_with_fallback(core, small_model, "NO_SUCH_DEVICE", {})
+
+
+def test_compile_with_fallback_error_without_source_locations(core: ov.Core, small_model: ov.Model) -> None:
+    # The CPU plugin has no device ids, so CPU.1 passes the name check but fails to compile.
+    with pytest.raises(ProfilingError) as caught:
+        devices.compile_with_fallback(core, small_model, "CPU.1", {})
+
+    message = str(caught.value)
+    assert "device id" in message
+    assert "Exception from" not in message
+    assert ".cpp" not in message
+    assert "\n" not in message
 
 
 @pytest.mark.parametrize("device", ["CPU", "AUTO", "HETERO:CPU", "MULTI:CPU"])

@@ -40,9 +40,9 @@ def test_inputs_missing_shape_names_input(ppocr_rec_path: Path) -> None:
         prepare_inputs(model, ProfileSettings())
 
     message = str(caught.value)
-    assert "'x'" in message
-    assert "[?,3,?,?]" in message
-    assert "NAME=1,3,224,224" in message
+    assert "input 'x' has dynamic shape [?,3,?,?]" in message
+    assert "such as x=1,3,224,224" in message
+    assert "--shape x=1,3,224,224" in message
 
 
 def test_inputs_missing_shape_lists_every_input() -> None:
@@ -51,6 +51,7 @@ def test_inputs_missing_shape_lists_every_input() -> None:
 
     assert "'image'" in str(caught.value)
     assert "'scale'" not in str(caught.value)
+    assert "--shape image=1,3,224,224" in str(caught.value)
 
 
 def test_inputs_shape_reshapes_real_model(ppocr_rec_path: Path) -> None:
@@ -79,29 +80,106 @@ def test_inputs_unknown_name_lists_real_names(ppocr_rec_path: Path) -> None:
     with pytest.raises(ModelInputError) as caught:
         prepare_inputs(model, ProfileSettings(shapes={"images": (1, 3, 48, 320)}))
 
-    assert "'images'" in str(caught.value)
-    assert "'x'" in str(caught.value)
+    message = str(caught.value)
+    assert message.startswith("no input named 'images': the model's only input is 'x'")
+    assert "Give the shape for input 'x'" in message
+
+
+def test_inputs_unknown_names_list_model_inputs() -> None:
+    with pytest.raises(ModelInputError) as caught:
+        prepare_inputs(_two_input_model(), ProfileSettings(shapes={"y": (1,), "z": (1,)}))
+
+    assert str(caught.value).startswith("no inputs named 'y', 'z': the model's inputs are 'image', 'scale'")
 
 
 def test_inputs_unknown_input_file_name(ppocr_rec_path: Path, tmp_path: Path) -> None:
     model = ov.convert_model(ppocr_rec_path)
 
-    with pytest.raises(ModelInputError, match="input files"):
+    with pytest.raises(ModelInputError) as caught:
         prepare_inputs(model, ProfileSettings(shapes={"x": (1, 3, 48, 320)}, input_files={"y": str(tmp_path / "y.npy")}))
+
+    message = str(caught.value)
+    assert message.startswith("no input named 'y': the model's only input is 'x'")
+    assert "Give the input file for input 'x'" in message
+    assert "input files" not in message
 
 
 def test_inputs_rank_mismatch(ppocr_rec_path: Path) -> None:
     model = ov.convert_model(ppocr_rec_path)
 
-    with pytest.raises(ModelInputError, match="rank 3"):
-        prepare_inputs(model, ProfileSettings(shapes={"x": (3, 48, 320)}))
+    with pytest.raises(ModelInputError) as caught:
+        prepare_inputs(model, ProfileSettings(shapes={"x": (1, 3, 640)}))
+
+    assert str(caught.value) == (
+        "the shape given for input 'x', [1,3,640], has rank 3, but the model's input 'x' is [?,3,?,?] "
+        "(rank 4): give 4 dimensions, such as x=1,3,640,640"
+    )
 
 
 def test_inputs_static_dimension_conflict(ppocr_rec_path: Path) -> None:
     model = ov.convert_model(ppocr_rec_path)
 
-    with pytest.raises(ModelInputError, match="dimension 1"):
+    with pytest.raises(ModelInputError) as caught:
         prepare_inputs(model, ProfileSettings(shapes={"x": (1, 4, 48, 320)}))
+
+    message = str(caught.value)
+    assert "has 4 in dimension 1" in message
+    assert "which allows 3 there" in message
+    assert "such as x=1,3,48,320" in message
+    assert "shapes gives" not in message
+
+
+@pytest.mark.parametrize("shape", [(0, 3, 48, 320), (1, 3, 0, 320), (1, 3, 48, -1)])
+def test_inputs_dimension_below_one_rejected(ppocr_rec_path: Path, shape: tuple[int, ...]) -> None:
+    model = ov.convert_model(ppocr_rec_path)
+
+    with pytest.raises(ModelInputError) as caught:
+        prepare_inputs(model, ProfileSettings(shapes={"x": shape}))
+
+    assert "every dimension must be 1 or more" in str(caught.value)
+
+
+def test_inputs_empty_npy_array_rejected(magika_path: Path, tmp_path: Path) -> None:
+    model = ov.convert_model(magika_path)
+    path = tmp_path / "empty.npy"
+    np.save(path, np.zeros((0, 2048), dtype=np.int32))
+
+    with pytest.raises(ModelInputError) as caught:
+        prepare_inputs(model, ProfileSettings(input_files={"bytes": str(path)}))
+
+    assert "empty.npy" in str(caught.value)
+    assert "[0,2048]" in str(caught.value)
+
+
+def test_inputs_batch_conflicts_with_shape(ppocr_rec_path: Path) -> None:
+    model = ov.convert_model(ppocr_rec_path)
+
+    with pytest.raises(ModelInputError) as caught:
+        prepare_inputs(model, ProfileSettings(shapes={"x": (1, 3, 48, 192)}, batch=4))
+
+    message = str(caught.value)
+    assert "input 'x' gets batch 4" in message
+    assert "[1,3,48,192], has 1 in dimension 0" in message
+    assert "drop either the batch or the shape" in message
+
+
+def test_inputs_batch_equal_to_shape_accepted(ppocr_rec_path: Path) -> None:
+    model = ov.convert_model(ppocr_rec_path)
+
+    prepared = prepare_inputs(model, ProfileSettings(shapes={"x": (4, 3, 48, 192)}, batch=4))
+
+    assert prepared.table.loc[0, "shape"] == [4, 3, 48, 192]
+
+
+def test_inputs_batch_conflicts_with_npy(magika_path: Path, tmp_path: Path) -> None:
+    model = ov.convert_model(magika_path)
+    path = tmp_path / "two.npy"
+    np.save(path, np.zeros((2, 2048), dtype=np.int32))
+
+    with pytest.raises(ModelInputError) as caught:
+        prepare_inputs(model, ProfileSettings(input_files={"bytes": str(path)}, batch=3))
+
+    assert "input 'bytes' gets batch 3, but the array in two.npy, [2,2048]" in str(caught.value)
 
 
 def test_inputs_alias_name_accepted() -> None:
@@ -192,7 +270,9 @@ def test_inputs_npy_shape_mismatch_names_file(magika_path: Path, tmp_path: Path)
     with pytest.raises(ModelInputError) as caught:
         prepare_inputs(model, ProfileSettings(shapes={"bytes": (2, 2048)}, input_files={"bytes": str(path)}))
 
-    assert "[1, 2048]" in str(caught.value)
+    assert "short.npy" in str(caught.value)
+    assert "[1,2048]" in str(caught.value)
+    assert "[2,2048]" in str(caught.value)
 
 
 def test_inputs_invalid_npy_names_file(magika_path: Path, tmp_path: Path) -> None:
@@ -201,6 +281,54 @@ def test_inputs_invalid_npy_names_file(magika_path: Path, tmp_path: Path) -> Non
     path.write_bytes(b"not numpy")
 
     with pytest.raises(ModelInputError, match="broken.npy"):
+        prepare_inputs(model, ProfileSettings(input_files={"bytes": str(path)}))
+
+
+def test_inputs_text_file_not_npy(magika_path: Path, tmp_path: Path) -> None:
+    model = ov.convert_model(magika_path)
+    path = tmp_path / "README.md"
+    path.write_text("# A readme, not an array\n")
+
+    with pytest.raises(ModelInputError) as caught:
+        prepare_inputs(model, ProfileSettings(input_files={"bytes": str(path)}))
+
+    message = str(caught.value)
+    assert f"the input file {path} for input 'bytes' is not a .npy file" in message
+    assert "allow_pickle" not in message
+    assert ".." not in message
+
+
+def test_inputs_object_npy_not_unpickled(magika_path: Path, tmp_path: Path) -> None:
+    model = ov.convert_model(magika_path)
+    path = tmp_path / "objects.npy"
+    np.save(path, np.array([{"key": 1}], dtype=object), allow_pickle=True)
+
+    with pytest.raises(ModelInputError) as caught:
+        prepare_inputs(model, ProfileSettings(input_files={"bytes": str(path)}))
+
+    assert "objects.npy" in str(caught.value)
+    assert "Python objects" in str(caught.value)
+    assert "allow_pickle" not in str(caught.value)
+
+
+def test_inputs_string_npy_not_numbers(magika_path: Path, tmp_path: Path) -> None:
+    model = ov.convert_model(magika_path)
+    path = tmp_path / "words.npy"
+    np.save(path, np.array(["a", "b"]))
+
+    with pytest.raises(ModelInputError) as caught:
+        prepare_inputs(model, ProfileSettings(input_files={"bytes": str(path)}))
+
+    assert "words.npy" in str(caught.value)
+    assert "not of numbers" in str(caught.value)
+
+
+def test_inputs_npz_archive_rejected(magika_path: Path, tmp_path: Path) -> None:
+    model = ov.convert_model(magika_path)
+    path = tmp_path / "arrays.npz"
+    np.savez(path, bytes=np.zeros((1, 2048), dtype=np.int32))
+
+    with pytest.raises(ModelInputError, match=r"arrays\.npz.*\.npz archive"):
         prepare_inputs(model, ProfileSettings(input_files={"bytes": str(path)}))
 
 

@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from ovstudio.errors import ModelInputError
+from ovstudio.errors import InvalidSettingError, ModelInputError
 from ovstudio.model_files import ModelBundle, prepare_model_files
 from ovstudio.profiler import runner
 from ovstudio.profiler.result import ProfileResult
@@ -106,6 +106,13 @@ def test_worker_resnet_reports_stages_in_order(resnet_default: tuple[ProfileResu
     assert all(0.0 <= fraction <= 1.0 for fraction in fractions)
 
 
+def test_worker_resnet_progress_wording(resnet_default: tuple[ProfileResult, list]) -> None:
+    messages = [message for _, _, message in resnet_default[1]]
+
+    assert "Warming up with 1 inference on one synchronous request" in messages
+    assert "Pass 1 done: 8 inferences" in messages
+
+
 def test_worker_resnet_headline_latency(resnet_default: tuple[ProfileResult, list]) -> None:
     info = resnet_default[0].info
 
@@ -190,6 +197,32 @@ def test_worker_throughput_hint_runs_async(tmp_path: Path) -> None:
     assert info["throughput_fps"] > 1.2 * 1000.0 / info["latency_median_ms"]
 
 
+def test_worker_streams_with_latency_hint_run_async(tmp_path: Path) -> None:
+    progress: list[tuple[str, float, str]] = []
+    settings = dataclasses.replace(FAST, hint="latency", streams=2, iterations=16)
+
+    result = runner.run_profile(_bundle("light_resnet50", tmp_path), settings, lambda *event: progress.append(event))
+
+    assert result.info["num_streams"] == 2
+    assert result.info["optimal_requests"] == 2
+    assert ("warmup", "Warming up with 1 inference on 2 asynchronous requests") in [
+        (stage, message) for stage, _, message in progress
+    ]
+
+
+@pytest.mark.parametrize(("device", "expected"), [("cpu", "so use 'CPU'"), ("HETERO:NOPE,CPU", "'NOPE' in 'HETERO:NOPE,CPU'")])
+def test_worker_invalid_device_fails_before_loading(tmp_path: Path, device: str, expected: str) -> None:
+    progress: list[tuple[str, float, str]] = []
+    settings = dataclasses.replace(FAST, device=device)
+
+    with pytest.raises(InvalidSettingError) as caught:
+        runner.run_profile(_bundle("face_detection_short_range", tmp_path), settings, lambda *event: progress.append(event))
+
+    assert expected in str(caught.value)
+    assert "Available devices:" in str(caught.value)
+    assert progress == []
+
+
 def test_worker_ppocr_rec_with_shape(tmp_path: Path) -> None:
     result = _profile("ppocr_rec", tmp_path, shapes={"x": (1, 3, 48, 320)})
 
@@ -207,8 +240,8 @@ def test_worker_ppocr_rec_missing_shape_names_x(tmp_path: Path) -> None:
     with pytest.raises(ModelInputError) as caught:
         _profile("ppocr_rec", tmp_path)
 
-    assert "'x'" in str(caught.value)
-    assert "NAME=1,3,224,224" in str(caught.value)
+    assert "input 'x' has dynamic shape [?,3,?,?]" in str(caught.value)
+    assert "--shape x=1,3,224,224" in str(caught.value)
 
 
 def test_worker_magika_i32_input(tmp_path: Path) -> None:

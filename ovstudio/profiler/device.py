@@ -21,7 +21,8 @@ from typing import Any
 
 import openvino as ov
 
-from ovstudio.errors import ProfilingError
+from ovstudio.errors import InvalidSettingError, ProfilingError
+from ovstudio.loader import meaningful_lines
 from ovstudio.settings import ProfileSettings
 
 logger = logging.getLogger(__name__)
@@ -53,19 +54,64 @@ class CompiledProperties:
 
 
 def parse_device(device: str, available: list[str]) -> DeviceTarget:
-    """Split ``device`` (CPU, AUTO, AUTO:CPU, HETERO:GPU,CPU, ...) into its parts.
+    """Validate ``device`` (CPU, AUTO, AUTO:CPU, HETERO:GPU,CPU, ...) and split it into its parts.
 
-    A bare virtual device (AUTO, MULTI) means every available device. Priority suffixes such as
-    ``GPU(2)`` are kept in ``device`` but dropped from ``hardware``.
+    A bare AUTO means every available device. Priority and batch suffixes such as ``GPU(2)`` are
+    kept in ``device`` but dropped from ``hardware``, and so are devices that AUTO excludes with
+    ``-``. Raises ``InvalidSettingError`` when a device name is not one of ``available`` (``GPU``
+    also matches ``GPU.0``, and ``GPU.0`` matches ``GPU``) or of the virtual devices, and when
+    HETERO, MULTI or BATCH lists no device, or AUTO excludes every device.
     """
     head, _, tail = device.partition(":")
-    if head.upper() not in VIRTUAL_DEVICES:
+    if head not in VIRTUAL_DEVICES:
+        # A misspelled virtual device, such as auto:CPU, is named by its part before the colon.
+        _check_device_name(head if head.upper() in VIRTUAL_DEVICES else device, device, available)
         return DeviceTarget(device, None, (device,))
-    if tail:
-        hardware = tuple(_strip_suffix(name.strip()) for name in tail.split(",") if name.strip())
-    else:
-        hardware = tuple(available)
-    return DeviceTarget(device, head.upper(), hardware)
+
+    entries = [_strip_suffix(entry.strip()) for entry in tail.split(",") if entry.strip()]
+    if not entries and head != "AUTO":
+        example = f"{head}:{available[0]}" if available else f"{head}:CPU"
+        raise InvalidSettingError(
+            f"device {device!r} lists no device after {head}: name the devices to use, such as {example}"
+        )
+    # AUTO:GPU,-CPU means the GPU and not the CPU. An excluded device need not exist.
+    excluded = {entry[1:] for entry in entries if head == "AUTO" and entry.startswith("-")}
+    hardware = [entry for entry in entries if not (head == "AUTO" and entry.startswith("-"))]
+    for name in hardware:
+        _check_device_name(name, device, available)
+    if not hardware:
+        hardware = [name for name in available if name not in excluded and _base_name(name) not in excluded]
+    if not hardware:
+        raise InvalidSettingError(
+            f"device {device!r} excludes every available device ({', '.join(available) or 'none'}): "
+            f"leave at least one of them"
+        )
+    return DeviceTarget(device, head, tuple(hardware))
+
+
+def _check_device_name(name: str, device: str, available: list[str]) -> None:
+    """Raise ``InvalidSettingError`` unless ``name`` is an available device, with or without an index.
+
+    NOTE: only the part before the index is checked, so GPU.7 passes when GPU.0 exists, and
+    compiling then fails with OpenVINO's message.
+    """
+    if _base_name(name) in {_base_name(known) for known in available}:
+        return
+    where = "" if name == device else f" in {device!r}"
+    candidates = [*available, *VIRTUAL_DEVICES]
+    match = next((known for known in candidates if _base_name(known).casefold() == _base_name(name).casefold()), None)
+    hint = f": device names are case-sensitive, so use {match!r}" if match else ""
+    listed = ", ".join(available) if available else "none"
+    example = f"AUTO:{available[0]}" if available else "AUTO:CPU"
+    raise InvalidSettingError(
+        f"device {name!r}{where} is not available on this machine{hint}. Available devices: {listed}; "
+        f"the virtual devices {', '.join(VIRTUAL_DEVICES)} combine them, as in {example}"
+    )
+
+
+def _base_name(device: str) -> str:
+    """Return the device name without its index, such as GPU for GPU.1."""
+    return device.split(".", 1)[0]
 
 
 def build_compile_config(settings: ProfileSettings, perf_count: bool) -> dict[str, Any]:
@@ -122,8 +168,9 @@ def compile_with_fallback(
         except RuntimeError as error:
             rejected = _rejected_key(str(error), config)
             if rejected is None:
+                reason = " ".join(meaningful_lines(str(error))).rstrip(".")
                 raise ProfilingError(
-                    f"compiling the model for device {device} with {config} failed: {error}. "
+                    f"compiling the model for device {device} with {config} failed: {reason}. "
                     f"Check that the device is available and supports the model",
                     stage="compile",
                 ) from error

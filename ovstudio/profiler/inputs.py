@@ -44,7 +44,12 @@ FLOAT_TYPES = ("f64", "f32", "f16", "bf16")
 # Random integers are drawn from [0, RANDOM_INT_LIMIT), capped by the type's range, so that
 # inputs used as indices or token ids stay small.
 RANDOM_INT_LIMIT = 256
-SHAPE_SYNTAX = "NAME=1,3,224,224"
+# Size given to a dynamic dimension after the first in example shapes of error messages.
+EXAMPLE_DIM = 224
+NPY_MAGIC = np.lib.format.MAGIC_PREFIX
+ZIP_MAGIC = b"PK\x03\x04"
+# dtype kinds accepted in .npy inputs: boolean, signed and unsigned integer, float.
+NUMBER_KINDS = "biuf"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -55,6 +60,14 @@ class ModelInput:
     aliases: frozenset[str]
     partial_shape: ov.PartialShape
     element_type: str
+
+
+@dataclasses.dataclass(frozen=True)
+class _InputFile:
+    """An array loaded from a .npy file for one input, with the file's path."""
+
+    path: Path
+    array: np.ndarray
 
 
 @dataclasses.dataclass
@@ -88,13 +101,13 @@ def model_inputs(model: ov.Model) -> list[ModelInput]:
 def prepare_inputs(model: ov.Model, settings: ProfileSettings, seed: int = 0) -> PreparedInputs:
     """Resolve a static shape for every input, reshape ``model`` in place if needed, and build data.
 
-    Raises ``ModelInputError`` for unknown input names, shapes that contradict the model, dynamic
-    dimensions without a value, and unusable ``.npy`` files.
+    Raises ``ModelInputError`` for unknown input names, shapes that contradict the model or the
+    batch, dimensions below 1, dynamic dimensions without a value, and unusable ``.npy`` files.
     """
     inputs = model_inputs(model)
-    shapes_by_input = _match_names(settings.shapes, inputs, "shapes")
-    files_by_input = _match_names(settings.input_files, inputs, "input files")
-    loaded = {name: _load_npy(Path(path), name) for name, path in files_by_input.items()}
+    shapes_by_input = _match_names(settings.shapes, inputs, "shape")
+    files_by_input = _match_names(settings.input_files, inputs, "input file")
+    loaded = {name: _InputFile(Path(path), _load_npy(Path(path), name)) for name, path in files_by_input.items()}
 
     warnings: list[str] = []
     shapes = _resolve_shapes(inputs, shapes_by_input, loaded, settings.batch, warnings)
@@ -106,9 +119,9 @@ def prepare_inputs(model: ov.Model, settings: ProfileSettings, seed: int = 0) ->
     for item in inputs:
         shape = shapes[item.name]
         if item.name in loaded:
-            path = Path(files_by_input[item.name])
-            arrays[item.name] = _check_npy(loaded[item.name], item, shape, path)
-            source = path.name
+            input_file = loaded[item.name]
+            arrays[item.name] = _check_npy(input_file.array, item, shape, input_file.path)
+            source = input_file.path.name
         else:
             arrays[item.name] = random_array(item.element_type, shape, rng, item.name)
             source = "random"
@@ -155,8 +168,11 @@ def to_bf16_bits(values: np.ndarray) -> np.ndarray:
     return np.where(nan, (bits >> 16).astype(np.uint16) | 0x40, rounded)
 
 
-def _match_names(requested: dict[str, Any], inputs: list[ModelInput], setting_name: str) -> dict[str, Any]:
-    """Map user-given input names (any tensor name or friendly name) to canonical input names."""
+def _match_names(requested: dict[str, Any], inputs: list[ModelInput], kind: str) -> dict[str, Any]:
+    """Map user-given input names (any tensor name or friendly name) to canonical input names.
+
+    ``kind`` names what was given per input, "shape" or "input file", for the error message.
+    """
     matched: dict[str, Any] = {}
     unknown = []
     for given_name, value in requested.items():
@@ -166,18 +182,21 @@ def _match_names(requested: dict[str, Any], inputs: list[ModelInput], setting_na
         else:
             matched[item.name] = value
     if unknown:
+        names = ", ".join(repr(name) for name in unknown)
         real = ", ".join(repr(item.name) for item in inputs)
-        raise ModelInputError(
-            f"unknown input name(s) in {setting_name}: {', '.join(map(repr, unknown))}; "
-            f"the model's inputs are {real}: use one of these names"
-        )
+        if len(inputs) == 1:
+            known = f"the model's only input is {real}. Give the {kind} for input {real}"
+        else:
+            known = f"the model's inputs are {real}. Give the {kind} under one of these names"
+        noun = "input" if len(unknown) == 1 else "inputs"
+        raise ModelInputError(f"no {noun} named {names}: {known}")
     return matched
 
 
 def _resolve_shapes(
     inputs: list[ModelInput],
     shapes: dict[str, tuple[int, ...]],
-    loaded: dict[str, np.ndarray],
+    loaded: dict[str, _InputFile],
     batch: int | None,
     warnings: list[str],
 ) -> dict[str, tuple[int, ...]]:
@@ -185,6 +204,8 @@ def _resolve_shapes(
     missing = []
     for item in inputs:
         shape = _requested_shape(item, shapes.get(item.name), loaded.get(item.name))
+        if shape is not None and batch is not None:
+            _check_batch(item, shape, batch, item.name in shapes, loaded.get(item.name))
         if shape is None and batch is not None:
             shape = _with_batch_only(item, batch)
         if shape is None:
@@ -195,35 +216,71 @@ def _resolve_shapes(
         resolved[item.name] = shape
 
     if missing:
-        described = "; ".join(f"{item.name!r} has shape {item.partial_shape}" for item in missing)
-        raise ModelInputError(
-            f"dynamic dimensions need values: {described}. Give a concrete shape for each such input "
-            f"as {SHAPE_SYNTAX}, such as {missing[0].name}={_template(missing[0])} with every ? "
-            f"replaced by a number"
-        )
+        raise _missing_shapes_error(missing)
     return resolved
 
 
+def _missing_shapes_error(missing: list[ModelInput]) -> ModelInputError:
+    examples = [_shape_argument(item, _example_dims(item)) for item in missing]
+    options = " ".join(f"--shape {example}" for example in examples)
+    if len(missing) == 1:
+        item = missing[0]
+        return ModelInputError(
+            f"input {item.name!r} has dynamic shape {item.partial_shape}: give a concrete shape such as "
+            f"{examples[0]} (on the command line: {options})"
+        )
+    described = ", ".join(f"{item.name!r} {item.partial_shape}" for item in missing)
+    return ModelInputError(
+        f"inputs {described} have dynamic shapes: give a concrete shape for each, such as "
+        f"{' and '.join(examples)} (on the command line: {options})"
+    )
+
+
 def _requested_shape(
-    item: ModelInput, given_shape: tuple[int, ...] | None, array: np.ndarray | None
+    item: ModelInput, given_shape: tuple[int, ...] | None, input_file: _InputFile | None
 ) -> tuple[int, ...] | None:
-    """Return the shape given for ``item``, or the model's shape when it is static."""
+    """Return the shape given for ``item``, else its file's shape, else the model's shape when it is static."""
     if given_shape is not None:
         shape = tuple(int(dim) for dim in given_shape)
-        _check_compatible(item, shape, "shapes")
-        if array is not None and tuple(array.shape) != shape:
+        _check_positive(item, shape, None)
+        _check_compatible(item, shape, None)
+        if input_file is not None and tuple(input_file.array.shape) != shape:
             raise ModelInputError(
-                f"input {item.name!r}: the .npy file has shape {list(array.shape)} but shapes gives "
-                f"{list(shape)}: make them equal, or drop the shape to use the file's"
+                f"the input file {input_file.path.name} for input {item.name!r} contains an array of shape "
+                f"{_dims_text(input_file.array.shape)}, but the shape given for it is {_dims_text(shape)}: "
+                f"make them equal, or drop the shape to use the file's"
             )
         return shape
-    if array is not None:
-        shape = tuple(int(dim) for dim in array.shape)
-        _check_compatible(item, shape, "its .npy file")
+    if input_file is not None:
+        shape = tuple(int(dim) for dim in input_file.array.shape)
+        _check_positive(item, shape, input_file.path)
+        _check_compatible(item, shape, input_file.path)
         return shape
     if item.partial_shape.is_static:
         return tuple(int(dim.get_length()) for dim in item.partial_shape)
     return None
+
+
+def _check_batch(
+    item: ModelInput, shape: tuple[int, ...], batch: int, given: bool, input_file: _InputFile | None
+) -> None:
+    """Raise when the shape given for ``item``, or its file's shape, has another dimension 0 than ``batch``.
+
+    The batch replaces dimension 0 of the model's own static shape without a check.
+    """
+    if not shape or shape[0] == batch:
+        return
+    if given:
+        source, advice = "the shape given for it", "drop either the batch or the shape, or make them equal"
+    elif input_file is not None:
+        source = f"the array in {input_file.path.name}"
+        advice = f"drop the batch, or save an array with {batch} in dimension 0"
+    else:
+        return
+    raise ModelInputError(
+        f"input {item.name!r} gets batch {batch}, but {source}, {_dims_text(shape)}, has {shape[0]} in "
+        f"dimension 0: {advice}"
+    )
 
 
 def _with_batch_only(item: ModelInput, batch: int) -> tuple[int, ...] | None:
@@ -244,20 +301,51 @@ def _apply_batch(item: ModelInput, shape: tuple[int, ...], batch: int, warnings:
     return (batch, *shape[1:])
 
 
-def _check_compatible(item: ModelInput, shape: tuple[int, ...], source: str) -> None:
+def _check_positive(item: ModelInput, shape: tuple[int, ...], file: Path | None) -> None:
+    """Raise when a dimension is below 1: an input without elements measures nothing."""
+    small = [(index, value) for index, value in enumerate(shape) if value < 1]
+    if not small:
+        return
+    index, value = small[0]
+    if file is None:
+        raise ModelInputError(
+            f"the shape given for input {item.name!r}, {_dims_text(shape)}, has {value} in dimension "
+            f"{index}: every dimension must be 1 or more"
+        )
+    raise ModelInputError(
+        f"the array in {file.name} for input {item.name!r} has shape {_dims_text(shape)}, with {value} "
+        f"in dimension {index}: save an array whose dimensions are all 1 or more"
+    )
+
+
+def _check_compatible(item: ModelInput, shape: tuple[int, ...], file: Path | None) -> None:
+    """Raise when ``shape``, given on its own (``file`` None) or by a file's array, contradicts the model."""
     partial = item.partial_shape
     if partial.rank.is_dynamic:
         return
-    if len(shape) != partial.rank.get_length():
+    if file is None:
+        subject = f"the shape given for input {item.name!r}, {_dims_text(shape)},"
+    else:
+        subject = f"the array in {file.name} for input {item.name!r}, of shape {_dims_text(shape)},"
+    example = _example_dims(item, shape)
+    if file is None:
+        fix = f"such as {_shape_argument(item, example)}"
+    else:
+        fix = f"save an array of a shape such as {_dims_text(example)}"
+
+    rank = partial.rank.get_length()
+    if len(shape) != rank:
+        advice = f"give {rank} dimensions, {fix}" if file is None else fix
         raise ModelInputError(
-            f"input {item.name!r}: {source} gives shape {list(shape)} of rank {len(shape)}, but the "
-            f"model's shape {partial} has rank {partial.rank.get_length()}: give {partial.rank.get_length()} dimensions"
+            f"{subject} has rank {len(shape)}, but the model's input {item.name!r} is {partial} (rank {rank}): "
+            f"{advice}"
         )
     for index, (dim, value) in enumerate(zip(partial, shape)):
-        if value < 0 or not dim.compatible(ov.Dimension(value)):
+        if not dim.compatible(ov.Dimension(value)):
+            advice = f"give a shape that fits, {fix}" if file is None else fix
             raise ModelInputError(
-                f"input {item.name!r}: {source} gives {value} for dimension {index}, but the model's "
-                f"shape {partial} allows {dim} there: use a shape that fits {partial}"
+                f"{subject} has {value} in dimension {index}, but the model's input {item.name!r} is "
+                f"{partial}, which allows {dim} there: {advice}"
             )
 
 
@@ -284,17 +372,38 @@ def _reshape_if_needed(model: ov.Model, inputs: list[ModelInput], shapes: dict[s
 
 
 def _load_npy(path: Path, input_name: str) -> np.ndarray:
+    """Load an array of numbers from a .npy file, never unpickling Python objects."""
+    try:
+        with path.open("rb") as stream:
+            magic = stream.read(len(NPY_MAGIC))
+    except OSError as error:
+        raise ModelInputError(
+            f"cannot read the input file {path} for input {input_name!r}: {error.strerror or error}. "
+            f"Check the path"
+        ) from error
+    if magic.startswith(ZIP_MAGIC):
+        raise ModelInputError(
+            f"the input file {path} for input {input_name!r} is an .npz archive, expected one array in a "
+            f".npy file: save the array with numpy.save"
+        )
+    if magic != NPY_MAGIC:
+        raise ModelInputError(
+            f"the input file {path} for input {input_name!r} is not a .npy file: save an array of numbers "
+            f"with numpy.save"
+        )
+
     try:
         array = np.load(path, allow_pickle=False)
-    except (OSError, ValueError) as error:
+    except (ValueError, EOFError, OSError) as error:
+        # numpy raises ValueError for an array of Python objects and for a truncated file.
         raise ModelInputError(
-            f"cannot read input file {str(path)!r} for input {input_name!r}: {error}. "
-            f"Give a .npy file written by numpy.save"
+            f"the input file {path} for input {input_name!r} cannot be loaded as an array of numbers: it "
+            f"contains Python objects or is truncated. Save an array of numbers with numpy.save"
         ) from error
-    if not isinstance(array, np.ndarray):
+    if array.dtype.kind not in NUMBER_KINDS:
         raise ModelInputError(
-            f"input file {str(path)!r} for input {input_name!r} is an .npz archive, expected one array "
-            f"in a .npy file: save the array with numpy.save"
+            f"the input file {path} for input {input_name!r} contains an array of {array.dtype}, not of numbers: "
+            f"save an array of booleans, integers or floats with numpy.save"
         )
     return array
 
@@ -303,8 +412,8 @@ def _check_npy(array: np.ndarray, item: ModelInput, shape: tuple[int, ...], path
     """Return ``array`` cast to the input's type, raising when the shape or dtype does not fit."""
     if tuple(array.shape) != shape:
         raise ModelInputError(
-            f"input file {path.name!r} has shape {list(array.shape)}, but input {item.name!r} needs "
-            f"{list(shape)} (with batch applied): save an array of that shape"
+            f"the input file {path.name} has shape {_dims_text(array.shape)}, but input {item.name!r} needs "
+            f"{_dims_text(shape)}: save an array of that shape"
         )
     if item.element_type not in NUMPY_DTYPES:
         raise ModelInputError(
@@ -331,8 +440,41 @@ def _check_npy(array: np.ndarray, item: ModelInput, shape: tuple[int, ...], path
     return array.astype(target)
 
 
-def _template(item: ModelInput) -> str:
+def _example_dims(item: ModelInput, given: tuple[int, ...] = ()) -> tuple[int, ...]:
+    """Return a static shape that fits ``item``, for error messages.
+
+    Static dimensions keep the model's value. When ``given`` has the model's rank, a dynamic
+    dimension takes the given value at its position. Otherwise it gets 1 in dimension 0 (the
+    batch), and elsewhere the last given value or EXAMPLE_DIM. Values stay within the bounds.
+    """
     partial = item.partial_shape
     if partial.rank.is_dynamic:
-        return "1,3,224,224"
-    return ",".join(str(dim.get_length()) if dim.is_static else "?" for dim in partial)
+        return tuple(given) or (1, 3, EXAMPLE_DIM, EXAMPLE_DIM)
+    same_rank = len(given) == partial.rank.get_length()
+    fill = given[-1] if given else EXAMPLE_DIM
+    dims = []
+    for index, dim in enumerate(partial):
+        if dim.is_static:
+            dims.append(int(dim.get_length()))
+            continue
+        if same_rank:
+            value = given[index]
+        elif index == 0:
+            value = 1
+        else:
+            value = fill
+        value = max(value, dim.get_min_length(), 1)
+        if dim.get_max_length() >= 0:
+            value = min(value, dim.get_max_length())
+        dims.append(value)
+    return tuple(dims)
+
+
+def _shape_argument(item: ModelInput, dims: tuple[int, ...]) -> str:
+    """Write a shape for ``item`` as the command line takes it, such as x=1,3,224,224."""
+    return f"{item.name}={','.join(str(dim) for dim in dims)}"
+
+
+def _dims_text(shape: tuple[int, ...] | list[int]) -> str:
+    """Write a static shape as OpenVINO writes shapes, such as [1,3,224,224]."""
+    return "[" + ",".join(str(int(dim)) for dim in shape) + "]"

@@ -52,10 +52,12 @@ STAGE_START = {
 def profile(bundle: ModelBundle, settings: ProfileSettings, report: ProgressReporter) -> ProfileResult:
     """Load, compile and profile the model of ``bundle`` with ``settings``.
 
-    Raises ``ModelInputError`` for unusable model files or inputs and ``ProfilingError`` when
-    compiling or pass 1 fails.
+    Raises ``InvalidSettingError`` for a device name that is not available, ``ModelInputError``
+    for unusable model files or inputs and ``ProfilingError`` when compiling or pass 1 fails.
     """
     core = ov.Core()
+    # A wrong device name fails here, before the model is loaded or converted.
+    target = devices.parse_device(settings.device, list(core.available_devices))
     info: dict[str, Any] = _settings_info(bundle, settings)
     info.update(devices.host_info())
     warnings: list[str] = []
@@ -68,7 +70,6 @@ def profile(bundle: ModelBundle, settings: ProfileSettings, report: ProgressRepo
     prepared = prepare_inputs(model, settings)
     warnings += prepared.warnings
 
-    target = devices.parse_device(settings.device, list(core.available_devices))
     pass1, compiled_info = _run_pass1(core, model, target, settings, prepared, report, warnings)
     info.update(compiled_info)
     info.update(_pass1_info(pass1))
@@ -115,10 +116,10 @@ def _run_pass1(
 
     arrays = list(prepared.arrays.values())
     budget = Budget(settings.iterations, settings.time_s)
-    asynchronous = settings.hint != "latency" or (settings.requests or 1) > 1
+    asynchronous = _runs_async(settings)
     requests = settings.requests or properties.optimal_requests or 1
-    mode = f"{requests} asynchronous requests" if asynchronous else "one synchronous request"
-    report("warmup", STAGE_START["warmup"], f"Warming up with {settings.warmup} inferences")
+    mode = _count(requests, "asynchronous request") if asynchronous else "one synchronous request"
+    report("warmup", STAGE_START["warmup"], f"Warming up with {_count(settings.warmup, 'inference')} on {mode}")
 
     def on_tick(fraction: float) -> None:
         overall = STAGE_START["pass1"] + fraction * (STAGE_START["compile_counters"] - STAGE_START["pass1"])
@@ -139,9 +140,22 @@ def _run_pass1(
     used = devices.read_compiled_properties(compiled)
     if used.execution_devices and used.execution_devices != properties.execution_devices:
         info.update(_compiled_info(core, used))
-    report("pass1", STAGE_START["compile_counters"], f"Pass 1 done: {measurement.iterations} inferences")
+    report("pass1", STAGE_START["compile_counters"], f"Pass 1 done: {_count(measurement.iterations, 'inference')}")
     logger.info("pass 1: %d inferences in %.2f s (%s)", measurement.iterations, measurement.wall_s, mode)
     return measurement, info
+
+
+def _runs_async(settings: ProfileSettings) -> bool:
+    """Return whether pass 1 runs asynchronous requests instead of one synchronous request.
+
+    Only the latency hint with one stream and one request runs one synchronous request,
+    because with more streams one request would leave all but one of them idle.
+    """
+    return settings.hint != "latency" or (settings.requests or 1) > 1 or (settings.streams or 1) > 1
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 def _run_pass2(
