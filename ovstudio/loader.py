@@ -6,8 +6,12 @@ the CLI or the app.
 
 from __future__ import annotations
 
+import errno
 import logging
+import os
 import re
+import shutil
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -159,16 +163,50 @@ def openvino_version() -> str:
 
 
 def save_ir(model: ov.Model, folder: Path, name: str) -> tuple[Path, Path]:
-    """Save ``model`` as ``<folder>/<name>.xml`` and ``.bin``; return both paths."""
+    """Save ``model`` as ``<folder>/<name>.xml`` and ``.bin``; return both paths.
+
+    The IR is saved into a temporary folder first. ``folder`` is created, and the two files are
+    moved into it, only after the save succeeded, so a failed save leaves ``folder`` as it was.
+    Raises ``ModelInputError`` when ``folder`` cannot be created or written.
+    """
     if not name or name in (".", "..") or "/" in name or "\\" in name:
         raise ValueError(f"invalid IR name {name!r}: use a file name without folders")
-    folder.mkdir(parents=True, exist_ok=True)
     xml_path = folder / f"{name}.xml"
-    # compress_to_fp16=False keeps the weights' element types. save_model would otherwise store
-    # f32 weights as f16, and the IR would differ from the model that was profiled.
-    ov.save_model(model, str(xml_path), compress_to_fp16=False)
+    bin_path = xml_path.with_suffix(".bin")
+    with tempfile.TemporaryDirectory(prefix="ovstudio-ir-") as staging:
+        staged_xml = Path(staging) / xml_path.name
+        # compress_to_fp16=False keeps the weights' element types. save_model would otherwise store
+        # f32 weights as f16, and the IR would differ from the model that was profiled.
+        ov.save_model(model, str(staged_xml), compress_to_fp16=False)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            # The .bin goes first, so the new .xml never appears before its .bin.
+            _move_file(staged_xml.with_suffix(".bin"), bin_path)
+            _move_file(staged_xml, xml_path)
+        except OSError as error:
+            raise ModelInputError(
+                f"cannot write the IR files {xml_path.name} and {bin_path.name} into {folder}: "
+                f"{error.strerror or error}. Choose another output folder"
+            ) from error
     logger.info("saved IR of %s to %s", name, xml_path)
-    return xml_path, xml_path.with_suffix(".bin")
+    return xml_path, bin_path
+
+
+def _move_file(source: Path, target: Path) -> None:
+    """Move ``source`` over ``target``, copying through a hidden partial file across file systems."""
+    try:
+        os.replace(source, target)
+        return
+    except OSError as error:
+        if error.errno != errno.EXDEV:
+            raise
+    partial = target.with_name(f".{target.name}.partial")
+    try:
+        shutil.copyfile(source, partial)
+        os.replace(partial, target)
+    except OSError:
+        partial.unlink(missing_ok=True)
+        raise
 
 
 def model_inputs(model: ov.Model) -> list[dict[str, Any]]:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import collections
+import errno
+import os
 from pathlib import Path
 
 import numpy as np
@@ -245,3 +247,44 @@ def test_save_ir_keeps_f32_weights(tmp_path: Path) -> None:
 def test_save_ir_rejects_name_with_folder(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="without folders"):
         save_ir(ov.convert_model(str(fetch("magika"))), tmp_path, "../magika")
+
+
+def test_save_ir_failed_save_creates_no_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    model = ov.convert_model(str(fetch("magika")))
+
+    def fail(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("disk full (simulated)")
+
+    monkeypatch.setattr(ov, "save_model", fail)
+    with pytest.raises(RuntimeError, match="simulated"):
+        save_ir(model, tmp_path / "out", "magika")
+
+    assert not (tmp_path / "out").exists()
+
+
+def test_save_ir_folder_under_file_raises(tmp_path: Path) -> None:
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a file, not a folder")
+
+    with pytest.raises(ModelInputError) as caught:
+        save_ir(ov.convert_model(str(fetch("magika"))), blocker / "out", "magika")
+
+    assert str(blocker / "out") in str(caught.value)
+    assert "Choose another output folder" in str(caught.value)
+
+
+def test_save_ir_moves_across_file_systems(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    model = ov.convert_model(str(fetch("magika")))
+    replace = os.replace
+
+    def replace_within_one_file_system(source: str | Path, target: str | Path) -> None:
+        # The staging folder acts as if it were on another file system.
+        if Path(source).parent.name.startswith("ovstudio-ir-"):
+            raise OSError(errno.EXDEV, "Invalid cross-device link")
+        replace(source, target)
+
+    monkeypatch.setattr(os, "replace", replace_within_one_file_system)
+    xml_path, bin_path = save_ir(model, tmp_path / "out", "magika")
+
+    assert sorted(path.name for path in (tmp_path / "out").iterdir()) == ["magika.bin", "magika.xml"]
+    assert op_types(ov.Core().read_model(str(xml_path), str(bin_path))) == op_types(model)

@@ -13,6 +13,7 @@ import openvino as ov
 from ovstudio import loader
 from ovstudio.model_files import ModelBundle
 from ovstudio.profiler import device as devices
+from ovstudio.profiler.runner import check_ir_output
 from ovstudio.profiler.worker import ProgressReporter
 
 
@@ -24,7 +25,12 @@ def inspect_model(bundle: ModelBundle, report: ProgressReporter) -> list[dict[st
 
 
 def convert_to_ir(bundle: ModelBundle, out_folder: Path, report: ProgressReporter) -> tuple[Path, Path]:
-    """Load the model and save it as OpenVINO IR in ``out_folder``; return the (xml, bin) paths."""
+    """Load the model and save it as OpenVINO IR in ``out_folder``; return the (xml, bin) paths.
+
+    Raises ``ModelInputError`` before loading the model when ``out_folder`` cannot take the IR,
+    as ``runner.check_ir_output`` decides, and when the IR cannot be written there.
+    """
+    check_ir_output(bundle, out_folder)
     report("load", 0.0, f"Loading {bundle.main_file.name}")
     model = loader.load_model(bundle, ov.Core())
     report("save", 0.5, f"Saving IR to {out_folder}")
