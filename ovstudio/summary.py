@@ -58,6 +58,8 @@ def summarize(session: Session) -> dict[str, Any]:
         "latency_ms": {key: _number(info.get(f"latency_{key}_ms")) for key in LATENCY_KEYS},
         "throughput_fps": _number(info.get("throughput_fps")),
         "iterations": info.get("iterations"),
+        "pass1_mode": info.get("pass1_mode"),
+        "pass1_requests": info.get("pass1_requests"),
         "counters_iterations": info.get("counters_iterations"),
         "counters_latency_median_ms": _number(info.get("counters_latency_median_ms")),
         "counter_overhead_ms": _number(info.get("counter_overhead_ms")),
@@ -97,7 +99,8 @@ def format_summary(summary: dict[str, Any]) -> str:
             for item in summary["inputs"]
         ),
         "latency ms  " + "  ".join(f"{key} {_text(latency[key])}" for key in LATENCY_KEYS),
-        f"throughput  {_text(summary['throughput_fps'])} inferences/s over {summary['iterations']} iterations",
+        f"throughput  {_text(summary['throughput_fps'])} inferences/s over {summary['iterations']} iterations"
+        f" ({summary['pass1_mode']}, {summary['pass1_requests']} request(s))",
         f"counters    overhead {_text(summary['counter_overhead_ms'])} ms, layers {_text(summary['layers_time_ms'])} ms,"
         f" unaccounted {_text(summary['unaccounted_ms'])} ms",
         f"layers      IR {counts['ir_layers']} (+{counts['ir_layers_in_bodies']} in bodies),"

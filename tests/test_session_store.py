@@ -80,6 +80,8 @@ def sample_info(session_id: str = "20260105T142233Z_resnet50_CPU_abc123", **over
         "python_version": "3.11.9",
         "compile_time_s": 0.84,
         "iterations": 100,
+        "pass1_mode": "sync",
+        "pass1_requests": 1,
         "duration_s": 1.9,
         "latency_median_ms": 18.5,
         "latency_mean_ms": 18.9,

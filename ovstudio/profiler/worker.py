@@ -270,7 +270,12 @@ def _compiled_info(core: ov.Core, properties: devices.CompiledProperties) -> dic
 
 
 def _pass1_info(measurement: PassMeasurement) -> dict[str, Any]:
-    info: dict[str, Any] = {"iterations": measurement.iterations, "duration_s": measurement.wall_s}
+    info: dict[str, Any] = {
+        "iterations": measurement.iterations,
+        "duration_s": measurement.wall_s,
+        "pass1_mode": measurement.mode,
+        "pass1_requests": measurement.requests,
+    }
     info.update(latency_statistics(measurement.latencies_ms, measurement.iterations, measurement.wall_s))
     return info
 

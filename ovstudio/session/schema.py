@@ -97,6 +97,8 @@ SESSION_COLUMNS: tuple[Column, ...] = (
     _c("latency_p90_ms", pa.float64(), "90th percentile latency of pass 1, ms.", True),
     _c("latency_p99_ms", pa.float64(), "99th percentile latency of pass 1, ms.", True),
     _c("throughput_fps", pa.float64(), "Pass 1 inferences per second (batch not multiplied in).", True),
+    _c("pass1_mode", pa.string(), "How pass 1 ran: sync (one request, infer()) or async (AsyncInferQueue).", True),
+    _c("pass1_requests", pa.int32(), "Infer requests pass 1 kept in flight.", True),
     _c("counters_iterations", pa.int32(), "Inferences run in pass 2 (PERF_COUNT on), after warm-up.", True),
     _c("counters_latency_median_ms", pa.float64(), "Median latency of pass 2, ms.", True),
     _c("counter_overhead_ms", pa.float64(), "counters_latency_median_ms minus latency_median_ms, ms. Can be slightly negative when the counters cost less than run-to-run noise.", True),
