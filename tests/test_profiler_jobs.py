@@ -75,7 +75,7 @@ def test_available_devices_lists_cpu() -> None:
 def test_convert_to_ir_into_model_folder_rejected(
     ir_bundle: ModelBundle, ir_folder: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="ovstudio.profiler.runner")
+    caplog.set_level(logging.INFO, logger="ovstudio.profiler.process")
     before = _digests(ir_folder)
 
     with pytest.raises(ModelInputError) as caught:

@@ -28,6 +28,7 @@ from ovstudio.errors import (
     UnsupportedOperationError,
 )
 from ovstudio.model_files import ModelBundle
+from ovstudio.profiler import process as worker_process
 from ovstudio.profiler import runner
 from ovstudio.settings import ProfileSettings
 
@@ -153,17 +154,17 @@ def _worker_pids(caplog: pytest.LogCaptureFixture) -> list[int]:
     return [int(match) for match in re.findall(r"started worker process (\d+)", caplog.text)]
 
 
-# Starts the first spawn child of a fresh interpreter inside runner._sigint_blocked.
+# Starts the first spawn child of a fresh interpreter inside process._sigint_blocked.
 FIRST_CHILD_SCRIPT = """
 import multiprocessing
-from ovstudio.profiler import runner
+from ovstudio.profiler import process as worker_process
 from tests.test_profiler_runner import send_sigint_blocked
 
 if __name__ == "__main__":
     context = multiprocessing.get_context("spawn")
     receiver, sender = context.Pipe(duplex=False)
     process = context.Process(target=send_sigint_blocked, args=(sender,))
-    with runner._sigint_blocked():
+    with worker_process._sigint_blocked():
         process.start()
     print(receiver.recv())
     process.join()
@@ -204,7 +205,7 @@ def _assert_clean(worker_temp: Path, caplog: pytest.LogCaptureFixture) -> None:
 
 
 def test_runner_abort_names_signal_and_stage(bundle: ModelBundle, worker_temp: Path, caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.INFO, logger="ovstudio.profiler.runner")
+    caplog.set_level(logging.INFO, logger="ovstudio.profiler.process")
 
     with pytest.raises(ProfilingError) as caught:
         runner.run_profile(bundle, ProfileSettings(timeout_s=60), target=aborting_target)
@@ -217,7 +218,7 @@ def test_runner_abort_names_signal_and_stage(bundle: ModelBundle, worker_temp: P
 
 
 def test_runner_crash_quotes_last_output(bundle: ModelBundle, worker_temp: Path, caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.INFO, logger="ovstudio.profiler.runner")
+    caplog.set_level(logging.INFO, logger="ovstudio.profiler.process")
 
     with pytest.raises(ProfilingError) as caught:
         runner.run_profile(bundle, ProfileSettings(timeout_s=60), target=noisy_aborting_target)
@@ -317,7 +318,7 @@ def test_runner_worker_exits_quietly_without_parent(tmp_path: Path) -> None:
 
     assert not _process_running(worker_pid)
     # The killed runner could not remove its folder, which keeps the worker's output.
-    outputs = list(tmp_path.glob(f"ovstudio-worker-*/{runner.OUTPUT_FILE}"))
+    outputs = list(tmp_path.glob(f"ovstudio-worker-*/{worker_process.OUTPUT_FILE}"))
     assert len(outputs) == 1
     assert "Traceback" not in outputs[0].read_text()
 
@@ -326,7 +327,7 @@ def test_runner_worker_exits_quietly_without_parent(tmp_path: Path) -> None:
 def test_runner_interrupted_parent_cleans_up(
     bundle: ModelBundle, worker_temp: Path, caplog: pytest.LogCaptureFixture, interruption: type[BaseException]
 ) -> None:
-    caplog.set_level(logging.INFO, logger="ovstudio.profiler.runner")
+    caplog.set_level(logging.INFO, logger="ovstudio.profiler.process")
 
     def on_progress(stage: str, fraction: float, message: str) -> None:
         if interruption is KeyboardInterrupt:
@@ -342,7 +343,7 @@ def test_runner_interrupted_parent_cleans_up(
 
 
 def test_runner_segfault_names_signal_and_stage(bundle: ModelBundle, worker_temp: Path, caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.INFO, logger="ovstudio.profiler.runner")
+    caplog.set_level(logging.INFO, logger="ovstudio.profiler.process")
 
     with pytest.raises(ProfilingError) as caught:
         runner.run_profile(bundle, ProfileSettings(timeout_s=60), target=segfaulting_target)
@@ -353,7 +354,7 @@ def test_runner_segfault_names_signal_and_stage(bundle: ModelBundle, worker_temp
 
 
 def test_runner_hang_times_out(bundle: ModelBundle, worker_temp: Path, caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.INFO, logger="ovstudio.profiler.runner")
+    caplog.set_level(logging.INFO, logger="ovstudio.profiler.process")
     started = time.monotonic()
 
     with pytest.raises(ProfilingError) as caught:
@@ -368,7 +369,7 @@ def test_runner_hang_times_out(bundle: ModelBundle, worker_temp: Path, caplog: p
 
 
 def test_runner_cancel_kills_child(bundle: ModelBundle, worker_temp: Path, caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.INFO, logger="ovstudio.profiler.runner")
+    caplog.set_level(logging.INFO, logger="ovstudio.profiler.process")
     cancel = threading.Event()
     stages: list[str] = []
 
@@ -385,7 +386,7 @@ def test_runner_cancel_kills_child(bundle: ModelBundle, worker_temp: Path, caplo
 
 
 def test_runner_nonzero_exit_is_profiling_error(bundle: ModelBundle, worker_temp: Path, caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.INFO, logger="ovstudio.profiler.runner")
+    caplog.set_level(logging.INFO, logger="ovstudio.profiler.process")
 
     with pytest.raises(ProfilingError) as caught:
         runner.run_profile(bundle, ProfileSettings(timeout_s=60), target=exiting_target)
@@ -398,7 +399,7 @@ def test_runner_nonzero_exit_is_profiling_error(bundle: ModelBundle, worker_temp
 
 
 def test_runner_reraises_model_input_error(bundle: ModelBundle, worker_temp: Path, caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.INFO, logger="ovstudio.profiler.runner")
+    caplog.set_level(logging.INFO, logger="ovstudio.profiler.process")
 
     with pytest.raises(ModelInputError, match="input 'x' needs a shape"):
         runner.run_profile(bundle, ProfileSettings(timeout_s=60), target=input_error_target)
@@ -414,7 +415,7 @@ def test_runner_keeps_unsupported_operations(bundle: ModelBundle, worker_temp: P
 
 
 def test_runner_wraps_unexpected_error(bundle: ModelBundle, worker_temp: Path, caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.INFO, logger="ovstudio.profiler.runner")
+    caplog.set_level(logging.INFO, logger="ovstudio.profiler.process")
 
     with pytest.raises(ProfilingError) as caught:
         runner.run_profile(bundle, ProfileSettings(timeout_s=60), target=bug_target)
@@ -427,7 +428,7 @@ def test_runner_wraps_unexpected_error(bundle: ModelBundle, worker_temp: Path, c
 
 
 def test_run_in_worker_returns_result(worker_temp: Path, caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.INFO, logger="ovstudio.profiler.runner")
+    caplog.set_level(logging.INFO, logger="ovstudio.profiler.process")
     progress: list[tuple[str, float, str]] = []
 
     result = runner.run_in_worker(
