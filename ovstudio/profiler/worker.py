@@ -9,6 +9,7 @@ counters of every inference. A failure in pass 2 or in reading the runtime model
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -49,6 +50,20 @@ STAGE_START = {
 }
 
 
+@dataclasses.dataclass
+class _Run:
+    """What every step of one profile needs: the core, the model, the device and the settings."""
+
+    core: ov.Core
+    model: ov.Model
+    target: devices.DeviceTarget
+    settings: ProfileSettings
+    prepared: PreparedInputs
+    report: ProgressReporter
+    # Degraded results and notes, collected over the whole run.
+    warnings: list[str]
+
+
 def profile(bundle: ModelBundle, settings: ProfileSettings, report: ProgressReporter) -> ProfileResult:
     """Load, compile and profile the model of ``bundle`` with ``settings``.
 
@@ -70,14 +85,12 @@ def profile(bundle: ModelBundle, settings: ProfileSettings, report: ProgressRepo
     prepared = prepare_inputs(model, settings)
     warnings += prepared.warnings
 
-    pass1, compiled_info = _run_pass1(core, model, target, settings, prepared, report, warnings)
+    run = _Run(core, model, target, settings, prepared, report, warnings)
+    pass1, compiled_info = _run_pass1(run)
     info.update(compiled_info)
     info.update(_pass1_info(pass1))
 
-    ir_names = set(ir_layers["name"])
-    counters, runtime_layers, runtime_edges = _run_pass2(
-        core, model, target, settings, prepared, report, warnings, info, ir_names
-    )
+    counters, runtime_layers, runtime_edges = _run_pass2(run, info, set(ir_layers["name"]))
 
     report("collect", STAGE_START["collect"], "Collecting statistics")
     statistics = counter_stats.summarize_counters(counters)
@@ -100,17 +113,10 @@ def profile(bundle: ModelBundle, settings: ProfileSettings, report: ProgressRepo
     return ProfileResult(info=info, tables=tables)
 
 
-def _run_pass1(
-    core: ov.Core,
-    model: ov.Model,
-    target: devices.DeviceTarget,
-    settings: ProfileSettings,
-    prepared: PreparedInputs,
-    report: ProgressReporter,
-    warnings: list[str],
-) -> tuple[PassMeasurement, dict[str, Any]]:
+def _run_pass1(run: _Run) -> tuple[PassMeasurement, dict[str, Any]]:
+    core, settings, prepared, report = run.core, run.settings, run.prepared, run.report
     report("compile", STAGE_START["compile"], f"Compiling for {settings.device}")
-    compiled, compile_time_s, properties = _compile(core, model, target, settings, False, warnings)
+    compiled, compile_time_s, properties = _compile(run, perf_count=False)
     info = _compiled_info(core, properties)
     info["compile_time_s"] = compile_time_s
 
@@ -159,27 +165,19 @@ def _count(number: int, noun: str) -> str:
 
 
 def _run_pass2(
-    core: ov.Core,
-    model: ov.Model,
-    target: devices.DeviceTarget,
-    settings: ProfileSettings,
-    prepared: PreparedInputs,
-    report: ProgressReporter,
-    warnings: list[str],
-    info: dict[str, Any],
-    ir_names: set[str],
+    run: _Run, info: dict[str, Any], ir_names: set[str]
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Collect counters and the runtime model, recording failures in ``info`` instead of raising.
 
     Pass 2 compiles with the same settings as pass 1 plus PERF_COUNT, so the kernels match, and
     runs one synchronous request.
     """
-    report("compile_counters", STAGE_START["compile_counters"], "Compiling with performance counters")
+    run.report("compile_counters", STAGE_START["compile_counters"], "Compiling with performance counters")
     compiled: ov.CompiledModel | None = None
     measurement: CountersMeasurement | None = None
     try:
-        compiled, _, _ = _compile(core, model, target, settings, True, warnings)
-        measurement = _measure_pass2(compiled, settings, prepared, report)
+        compiled, _, _ = _compile(run, perf_count=True)
+        measurement = _measure_pass2(run, compiled)
     except (RuntimeError, ProfilingError) as error:
         info["counters_error"] = f"pass 2 with PERF_COUNT failed: {error}"
         logger.warning("performance counters unavailable: %s", error)
@@ -191,16 +189,15 @@ def _run_pass2(
         if measurement.error is not None:
             info["counters_error"] = measurement.error
         elif counters.empty:
-            info["counters_error"] = f"device {settings.device} returned no performance counters"
+            info["counters_error"] = f"device {run.settings.device} returned no performance counters"
 
-    report("runtime_model", STAGE_START["runtime_model"], "Reading the runtime model")
-    runtime_layers, runtime_edges = _read_runtime_model(core, model, target, settings, compiled, info, ir_names)
+    run.report("runtime_model", STAGE_START["runtime_model"], "Reading the runtime model")
+    runtime_layers, runtime_edges = _read_runtime_model(run, compiled, info, ir_names)
     return counters, runtime_layers, runtime_edges
 
 
-def _measure_pass2(
-    compiled: ov.CompiledModel, settings: ProfileSettings, prepared: PreparedInputs, report: ProgressReporter
-) -> CountersMeasurement:
+def _measure_pass2(run: _Run, compiled: ov.CompiledModel) -> CountersMeasurement:
+    settings, prepared, report = run.settings, run.prepared, run.report
     iterations, time_s = settings.counters_budget()
 
     def on_tick(fraction: float) -> None:
@@ -216,18 +213,13 @@ def _measure_pass2(
 
 
 def _read_runtime_model(
-    core: ov.Core,
-    model: ov.Model,
-    target: devices.DeviceTarget,
-    settings: ProfileSettings,
-    compiled: ov.CompiledModel | None,
-    info: dict[str, Any],
-    ir_names: set[str],
+    run: _Run, compiled: ov.CompiledModel | None, info: dict[str, Any], ir_names: set[str]
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Read the runtime model of pass 2's compiled model, or of a fresh compile if pass 2 failed."""
     try:
         if compiled is None:
-            compiled, _, _ = _compile(core, model, target, settings, False, [])
+            # Warnings of this fallback compile repeat those of pass 1, so they are dropped.
+            compiled, _, _ = _compile(run, perf_count=False, warnings=[])
         return extract_runtime_graph(compiled, ir_names)
     except (RuntimeError, ProfilingError) as error:
         info["runtime_model_error"] = f"get_runtime_model() failed: {error}"
@@ -239,13 +231,11 @@ def _read_runtime_model(
 
 
 def _compile(
-    core: ov.Core,
-    model: ov.Model,
-    target: devices.DeviceTarget,
-    settings: ProfileSettings,
-    perf_count: bool,
-    warnings: list[str],
+    run: _Run, perf_count: bool, warnings: list[str] | None = None
 ) -> tuple[ov.CompiledModel, float, devices.CompiledProperties]:
+    """Compile the model with the run's settings; record warnings in ``run.warnings`` unless given a list."""
+    core, model, target, settings = run.core, run.model, run.target, run.settings
+    warnings = run.warnings if warnings is None else warnings
     config = devices.build_compile_config(settings, perf_count)
     config, dropped = devices.filter_supported(core, target, config)
     compiled, compile_time_s, rejected = devices.compile_with_fallback(core, model, settings.device, config)
