@@ -50,6 +50,7 @@ def test_parse_device_cases(device: str, virtual: str | None, hardware: tuple[st
         ("cpu", "device 'cpu' is not available on this machine: device names are case-sensitive, so use 'CPU'."),
         ("GPU", "device 'GPU' is not available on this machine. Available devices: CPU;"),
         ("HETERO:", "device 'HETERO:' lists no device after HETERO: name the devices to use, such as HETERO:CPU"),
+        ("AUTO:", "device 'AUTO:' lists no device after AUTO: name the devices to use, such as AUTO:CPU"),
         ("MULTI", "device 'MULTI' lists no device after MULTI"),
         ("HETERO:NOPE,CPU", "device 'NOPE' in 'HETERO:NOPE,CPU' is not available on this machine."),
         ("AUTO:NOPE", "device 'NOPE' in 'AUTO:NOPE' is not available on this machine."),

@@ -28,7 +28,8 @@ def test_budget_iterations_and_time() -> None:
     assert by_count.done(10, 0.0)
     assert by_count.fraction(5, 0.0) == pytest.approx(0.5)
     assert not by_time.done(1000, 1.9)
-    assert by_time.done(0, 2.0)
+    assert not by_time.done(0, 2.0)
+    assert by_time.done(1, 2.0)
     assert by_time.fraction(0, 3.0) == 1.0
 
 

@@ -302,3 +302,11 @@ def test_worker_counters_failure_keeps_runtime_model(tmp_path: Path) -> None:
     assert result.info["layers_time_ms"] is None
     assert not math.isnan(result.info["latency_median_ms"])
     _assert_schema(result)
+
+
+def test_worker_batch_device_runs_async(tmp_path: Path) -> None:
+    result = _profile("light_squeezenet", tmp_path, device="BATCH:CPU(2)", iterations=8)
+
+    assert result.info["pass1_mode"] == "async"
+    assert result.info["pass1_requests"] >= 2
+    assert any("auto-batching timeout" in warning for warning in result.info["warnings"])

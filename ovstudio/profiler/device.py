@@ -69,7 +69,7 @@ def parse_device(device: str, available: list[str]) -> DeviceTarget:
         return DeviceTarget(device, None, (device,))
 
     entries = [_strip_suffix(entry.strip()) for entry in tail.split(",") if entry.strip()]
-    if not entries and head != "AUTO":
+    if not entries and (head != "AUTO" or device.endswith(":")):
         example = f"{head}:{available[0]}" if available else f"{head}:CPU"
         raise InvalidSettingError(
             f"device {device!r} lists no device after {head}: name the devices to use, such as {example}"

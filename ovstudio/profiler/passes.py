@@ -32,10 +32,11 @@ class Budget:
     time_s: float | None
 
     def done(self, count: int, elapsed_s: float) -> bool:
+        """Return whether the pass is over. A time budget always runs at least one inference."""
         if self.iterations is not None:
             return count >= self.iterations
         assert self.time_s is not None
-        return elapsed_s >= self.time_s
+        return count > 0 and elapsed_s >= self.time_s
 
     def fraction(self, count: int, elapsed_s: float) -> float:
         if self.iterations is not None:

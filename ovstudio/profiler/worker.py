@@ -86,6 +86,12 @@ def profile(bundle: ModelBundle, settings: ProfileSettings, report: ProgressRepo
     warnings += prepared.warnings
 
     run = _Run(core, model, target, settings, prepared, report, warnings)
+    if target.virtual == "BATCH":
+        # NOTE: pass 2 runs one synchronous request, so on BATCH each of its inferences waits for
+        # the auto-batching timeout and its counters and latency do not show the batched run.
+        warnings.append(
+            f"pass 2 runs one request, so on {settings.device} its latency includes the auto-batching timeout"
+        )
     pass1, compiled_info = _run_pass1(run)
     info.update(compiled_info)
     info.update(_pass1_info(pass1))
@@ -157,7 +163,9 @@ def _runs_async(settings: ProfileSettings) -> bool:
     Only the latency hint with one stream and one request runs one synchronous request,
     because with more streams one request would leave all but one of them idle.
     """
-    return settings.hint != "latency" or (settings.requests or 1) > 1 or (settings.streams or 1) > 1
+    # BATCH collects several requests into one batch, and one request alone waits out its timeout.
+    batching = settings.device.upper().startswith("BATCH")
+    return batching or settings.hint != "latency" or (settings.requests or 1) > 1 or (settings.streams or 1) > 1
 
 
 def _count(number: int, noun: str) -> str:
