@@ -1,6 +1,7 @@
 """Command line: ``python -m ovstudio profile | convert | devices | sessions | show``.
 
-Exit status: 0 on success, 2 on bad input (one message on stderr), 1 when profiling fails.
+Exit status: 0 on success, 2 on bad input (one message on stderr), 1 when profiling fails, 130
+after SIGINT (Ctrl-C) and 143 after SIGTERM.
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_SESSIONS_DIR = Path("sessions")
 EXIT_OK, EXIT_PROFILING_FAILED, EXIT_BAD_INPUT = 0, 1, 2
-# The shell's status for a process ended by SIGINT (128 + 2).
-EXIT_INTERRUPTED = 130
+# The shell's statuses for a process ended by SIGINT (128 + 2) and SIGTERM (128 + 15).
+EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143
 # Columns of `sessions` in text form; --json prints every listing column.
 LISTING_TEXT_COLUMNS = [
     "session_id", "model_name", "device", "inference_precision", "latency_median_ms", "throughput_fps",
@@ -39,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     # SIGTERM unwinds like Ctrl-C, so the worker is stopped and temporary files are removed.
-    signal.signal(signal.SIGTERM, _raise_interrupt)
+    signal.signal(signal.SIGTERM, _raise_terminated)
     try:
         return int(args.handler(args))
     except ProfilingError as error:
@@ -51,10 +52,17 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("ovstudio: interrupted; nothing was saved", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except Terminated:
+        print("ovstudio: terminated; nothing was saved", file=sys.stderr)
+        return EXIT_TERMINATED
 
 
-def _raise_interrupt(signal_number: int, frame: object) -> None:
-    raise KeyboardInterrupt
+class Terminated(BaseException):
+    """SIGTERM arrived. A BaseException, like KeyboardInterrupt, so no handler swallows it."""
+
+
+def _raise_terminated(signal_number: int, frame: object) -> None:
+    raise Terminated
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -132,7 +140,7 @@ def _profile(args: argparse.Namespace) -> int:
         input_files=_unique_names("--input", [parse_input(text) for text in args.input]),
         timeout_s=args.timeout,
     )
-    path = profile_model(args.model_files, settings, args.sessions, on_progress=_print_progress)
+    path = profile_model(args.model_files, settings, args.sessions, on_progress=_ProgressPrinter())
     _print_warnings(path)
     print(path)
     return EXIT_OK
@@ -161,8 +169,17 @@ def _print_warnings(path: Path) -> None:
         print(f"ovstudio: warning: {warning}", file=sys.stderr)
 
 
-def _print_progress(stage: str, fraction: float, message: str) -> None:
-    print(f"[{fraction:4.0%}] {stage}: {message}", file=sys.stderr, flush=True)
+class _ProgressPrinter:
+    """Print each progress step once: the worker repeats a step's message as its fraction grows."""
+
+    def __init__(self) -> None:
+        self.last: tuple[str, str] | None = None
+
+    def __call__(self, stage: str, fraction: float, message: str) -> None:
+        if (stage, message) == self.last:
+            return
+        self.last = (stage, message)
+        print(f"[{fraction:4.0%}] {stage}: {message}", file=sys.stderr, flush=True)
 
 
 def _convert(args: argparse.Namespace) -> int:
@@ -216,16 +233,34 @@ def _is_number(value: Any) -> bool:
 
 
 def _show(args: argparse.Namespace) -> int:
-    from ovstudio.session.store import read_session, session_path
+    from ovstudio.session.store import read_session
     from ovstudio.summary import format_summary, summarize
 
     if not args.session.strip():
         raise UsageError("empty session: give a session id from `ovstudio sessions`, or a session file path")
-    candidate = Path(args.session)
-    path = candidate if candidate.suffix == ".parquet" or candidate.exists() else session_path(args.sessions, args.session)
+    path = _find_session(args.session, args.sessions)
     summary = summarize(read_session(path))
     print(json.dumps(summary, indent=2) if args.json else format_summary(summary))
     return EXIT_OK
+
+
+def _find_session(argument: str, sessions: Path) -> Path:
+    """Resolve ``show``'s argument: an existing path, a file name in the sessions folder, or an id."""
+    from ovstudio.session.store import session_path
+
+    candidate = Path(argument)
+    if candidate.exists():
+        return candidate
+    # A file of the sessions folder, by its name with or without .parquet, as `sessions` lists it.
+    if candidate.name == argument and argument not in (".", ".."):
+        in_folder = sessions / (argument if argument.endswith(".parquet") else f"{argument}.parquet")
+        if in_folder.is_file():
+            return in_folder
+    if candidate.suffix == ".parquet":
+        return candidate
+    if sessions.exists() and not sessions.is_dir():
+        raise UsageError(f"sessions folder {sessions} is a file, not a folder: give the folder of the sessions")
+    return session_path(sessions, argument)
 
 
 def parse_shape(text: str) -> tuple[str, tuple[int, ...]]:

@@ -101,6 +101,8 @@ def format_summary(summary: dict[str, Any]) -> str:
         "latency ms  " + "  ".join(f"{key} {_text(latency[key])}" for key in LATENCY_KEYS),
         f"throughput  {_text(summary['throughput_fps'])} inferences/s over {summary['iterations']} iterations"
         f" ({summary['pass1_mode']}, {summary['pass1_requests']} request(s))",
+        f"pass 2      {summary['counters_iterations']} iterations with performance counters,"
+        f" median latency {_text(summary['counters_latency_median_ms'])} ms",
         f"counters    overhead {_text(summary['counter_overhead_ms'])} ms, layers {_text(summary['layers_time_ms'])} ms,"
         f" unaccounted {_text(summary['unaccounted_ms'])} ms",
         f"layers      IR {counts['ir_layers']} (+{counts['ir_layers_in_bodies']} in bodies),"

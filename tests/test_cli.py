@@ -133,8 +133,42 @@ def test_profile_interrupted_leaves_nothing(tmp_path: Path, signal_number: int) 
         process.send_signal(signal_number)
     _, stderr = process.communicate(timeout=60)
 
-    assert process.returncode == 130
-    assert "interrupted" in stderr
+    if signal_number == signal.SIGINT:
+        assert process.returncode == 130
+        assert "interrupted" in stderr
+    else:
+        assert process.returncode == 143
+        assert "terminated" in stderr
     assert "Traceback" not in stderr
     assert list(temp_root.iterdir()) == []
     assert not sessions.exists() or list(sessions.iterdir()) == []
+
+
+def test_show_finds_file_name_in_sessions_folder(one_session: Path, tmp_path: Path) -> None:
+    shutil.copy(one_session, tmp_path / "my run (copy).parquet")
+    listed = json.loads(run_cli("sessions", "--sessions", str(tmp_path), "--json").stdout)
+    by_stem = run_cli("show", "my run (copy)", "--sessions", str(tmp_path))
+    by_name = run_cli("show", "my run (copy).parquet", "--sessions", str(tmp_path))
+
+    assert [row["session_id"] for row in listed] == ["my run (copy)"]
+    assert by_stem.returncode == 0, by_stem.stderr
+    assert by_name.returncode == 0, by_name.stderr
+
+
+def test_profile_tiny_time_budget_runs_one_inference(tmp_path: Path) -> None:
+    completed = run_cli("profile", str(fetch("light_squeezenet")), "--time", "1e-9", "--sessions", str(tmp_path))
+    assert completed.returncode == 0, completed.stderr
+    summary = json.loads(run_cli("show", completed.stdout.strip(), "--json").stdout)
+
+    assert summary["iterations"] >= 1
+    assert summary["counters_iterations"] >= 1
+    assert summary["latency_ms"]["median"] > 0
+
+
+def test_profile_prints_each_progress_step_once(tmp_path: Path) -> None:
+    completed = run_cli("profile", str(fetch("light_squeezenet")), "--time", "2", "--sessions", str(tmp_path))
+    lines = [line for line in completed.stderr.splitlines() if line.startswith("[")]
+
+    assert completed.returncode == 0, completed.stderr
+    assert len(lines) == len(set(line.split("] ", 1)[1] for line in lines))
+    assert len(lines) < 20
