@@ -148,8 +148,10 @@ def summarize(key: str, rounds: list[dict[str, float]]) -> dict[str, float | str
     def median_of(name: str) -> float:
         return statistics.median(r[name] for r in rounds)
 
+    # A ratio of the two medians, so the table's columns give its ratio column; per-round ratios
+    # would disagree with the columns whenever the machine's speed drifts between rounds.
     def median_ratio(numerator: str, denominator: str) -> float:
-        return statistics.median(r[numerator] / r[denominator] for r in rounds)
+        return median_of(numerator) / median_of(denominator)
 
     return {
         "model": key,
@@ -191,7 +193,8 @@ def render_report(tables: list[str], args: argparse.Namespace) -> str:
     return (
         f"Command: `{command}` on device {args.device}, hint latency, the device's default precision.\n"
         f"Machine: {machine}; run {time.strftime('%Y-%m-%d')}.\n"
-        f"Ratios are ours / benchmark_app, medians over {args.rounds} interleaved rounds.\n\n"
+        f"Each value is the median over {args.rounds} interleaved rounds; each ratio is ours / benchmark_app "
+        f"of those medians.\n\n"
         + "\n".join(tables)
     )
 
