@@ -22,6 +22,7 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_SESSIONS_DIR = Path("sessions")
 EXIT_OK, EXIT_PROFILING_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+DEFAULT_ITERATIONS = 100
 # The shell's statuses for a process ended by SIGINT (128 + 2) and SIGTERM (128 + 15).
 EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143
 # Columns of `sessions` in text form; --json prints every listing column.
@@ -125,6 +126,9 @@ def _profile(args: argparse.Namespace) -> int:
     from ovstudio.pipeline import profile_model
 
     _check_budget(args)
+    iterations = args.iterations
+    if iterations is None and args.time_s is None:
+        iterations = DEFAULT_ITERATIONS
     settings = ProfileSettings(
         device=args.device,
         hint=args.hint,
@@ -132,7 +136,7 @@ def _profile(args: argparse.Namespace) -> int:
         streams=args.streams,
         requests=args.requests,
         batch=args.batch,
-        iterations=None if args.time_s is not None else (100 if args.iterations is None else args.iterations),
+        iterations=iterations,
         time_s=args.time_s,
         warmup=args.warmup,
         counter_iterations=args.counter_iterations,
