@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ovstudio.errors import OvStudioError, ProfilingError
+from ovstudio.errors import InvalidSettingError, OvStudioError, ProfilingError
 from ovstudio.settings import PERFORMANCE_HINTS, PRECISION_HINTS, ProfileSettings
 
 logger = logging.getLogger(__name__)
@@ -23,6 +23,12 @@ logger = logging.getLogger(__name__)
 DEFAULT_SESSIONS_DIR = Path("sessions")
 EXIT_OK, EXIT_PROFILING_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 DEFAULT_ITERATIONS = 100
+# Option of `profile` that sets each ProfileSettings field, for error messages.
+OPTION_OF_SETTING = {
+    "iterations": "--iterations", "time_s": "--time", "timeout_s": "--timeout", "warmup": "--warmup",
+    "counter_iterations": "--counter-iterations", "streams": "--streams", "requests": "--requests",
+    "batch": "--batch", "hint": "--hint", "precision": "--precision",
+}
 # The shell's statuses for a process ended by SIGINT (128 + 2) and SIGTERM (128 + 15).
 EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143
 # Columns of `sessions` in text form; --json prints every listing column.
@@ -125,11 +131,20 @@ def _add_sessions_option(parser: argparse.ArgumentParser) -> None:
 def _profile(args: argparse.Namespace) -> int:
     from ovstudio.pipeline import profile_model
 
-    _check_budget(args)
     iterations = args.iterations
     if iterations is None and args.time_s is None:
         iterations = DEFAULT_ITERATIONS
-    settings = ProfileSettings(
+    try:
+        settings = _settings_from(args, iterations)
+    except InvalidSettingError as error:
+        raise _with_option_name(error) from None
+    path = profile_model(args.model_files, settings, args.sessions, on_progress=_ProgressPrinter())
+    print(path)
+    return EXIT_OK
+
+
+def _settings_from(args: argparse.Namespace, iterations: int | None) -> ProfileSettings:
+    return ProfileSettings(
         device=args.device,
         hint=args.hint,
         precision=args.precision,
@@ -144,16 +159,15 @@ def _profile(args: argparse.Namespace) -> int:
         input_files=_unique_names("--input", [parse_input(text) for text in args.input]),
         timeout_s=args.timeout,
     )
-    path = profile_model(args.model_files, settings, args.sessions, on_progress=_ProgressPrinter())
-    _print_warnings(path)
-    print(path)
-    return EXIT_OK
 
 
-def _check_budget(args: argparse.Namespace) -> None:
-    for option, value in (("--time", args.time_s), ("--timeout", args.timeout)):
-        if value is not None and not (math.isfinite(value) and value > 0):
-            raise UsageError(f"invalid {option} {value}: give a positive number of seconds")
+def _with_option_name(error: InvalidSettingError) -> UsageError:
+    """Reword a settings error with the command-line option that sets the value."""
+    option = OPTION_OF_SETTING.get(error.setting or "")
+    message = str(error)
+    if option is not None:
+        message = message.replace(f"invalid {error.setting} ", f"invalid {option} ", 1)
+    return UsageError(message)
 
 
 def _unique_names(option: str, pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -163,14 +177,6 @@ def _unique_names(option: str, pairs: list[tuple[str, Any]]) -> dict[str, Any]:
             raise UsageError(f"input {name!r} is given twice with {option}: give each input once")
         values[name] = value
     return values
-
-
-def _print_warnings(path: Path) -> None:
-    """Print the warnings the device run recorded, such as a setting the device changed."""
-    from ovstudio.session.store import read_session
-
-    for warning in read_session(path).info.get("warnings") or []:
-        print(f"ovstudio: warning: {warning}", file=sys.stderr)
 
 
 class _ProgressPrinter:

@@ -22,7 +22,12 @@ class UnsupportedOperationError(ModelInputError):
 
 
 class InvalidSettingError(OvStudioError):
-    """A profiling setting, such as the device name, is invalid for this machine."""
+    """A profiling setting, such as the device name or the iteration count, is invalid."""
+
+    def __init__(self, message: str, setting: str | None = None) -> None:
+        super().__init__(message)
+        # The ProfileSettings field at fault, so a caller can name its own option for it.
+        self.setting = setting
 
 
 class ProfilingError(OvStudioError):

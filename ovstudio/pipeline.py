@@ -54,6 +54,8 @@ def profile_model(
     session = build_session(bundle, settings, result)
     path = write_session(session, sessions_dir)
     logger.info("session saved to %s", path)
+    for warning in session.info.get("warnings") or []:
+        logger.warning("%s: %s", session.session_id, warning)
     return path
 
 

@@ -6,6 +6,8 @@ import dataclasses
 import math
 from typing import Literal
 
+from ovstudio.errors import InvalidSettingError
+
 PerformanceHint = Literal["latency", "throughput", "none"]
 PrecisionHint = Literal["f32", "bf16", "f16"]
 
@@ -47,21 +49,21 @@ class ProfileSettings:
 
     def __post_init__(self) -> None:
         if self.hint not in PERFORMANCE_HINTS:
-            raise ValueError(f"invalid performance hint {self.hint!r}: use one of {PERFORMANCE_HINTS}")
+            raise InvalidSettingError(f"invalid hint {self.hint!r}: use one of {PERFORMANCE_HINTS}", "hint")
         if self.precision is not None and self.precision not in PRECISION_HINTS:
-            raise ValueError(f"invalid precision {self.precision!r}: use one of {PRECISION_HINTS}")
+            raise InvalidSettingError(f"invalid precision {self.precision!r}: use one of {PRECISION_HINTS}", "precision")
         for name in ("streams", "requests", "batch", "iterations", "counter_iterations"):
             value = getattr(self, name)
             if value is not None and value < 1:
-                raise ValueError(f"invalid {name} {value}: use a positive integer")
+                raise InvalidSettingError(f"invalid {name} {value}: use a positive integer", name)
         if self.iterations is None and self.time_s is None:
-            raise ValueError("set either iterations or a time budget in seconds")
+            raise InvalidSettingError("set either iterations or a time budget in seconds", "iterations")
         for name in ("time_s", "timeout_s"):
             value = getattr(self, name)
             if value is not None and not (math.isfinite(value) and value > 0):
-                raise ValueError(f"invalid {name} {value}: use a positive number of seconds")
+                raise InvalidSettingError(f"invalid {name} {value}: use a positive number of seconds", name)
         if self.warmup < 0:
-            raise ValueError(f"invalid warmup {self.warmup}: use 0 or more iterations")
+            raise InvalidSettingError(f"invalid warmup {self.warmup}: use 0 or more iterations", "warmup")
 
     def counters_budget(self) -> tuple[int | None, float | None]:
         """Return pass 2's (iterations, time_s): exactly one of them is set."""
