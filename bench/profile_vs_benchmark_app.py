@@ -148,8 +148,8 @@ def summarize(key: str, rounds: list[dict[str, float]]) -> dict[str, float | str
     def median_of(name: str) -> float:
         return statistics.median(r[name] for r in rounds)
 
-    # A ratio of the two medians, so the table's columns give its ratio column; per-round ratios
-    # would disagree with the columns whenever the machine's speed drifts between rounds.
+    # The ratio of the two medians, so that the ratio column follows from the table's columns.
+    # Per-round ratios disagree with those columns when the machine's speed drifts between rounds.
     def median_ratio(numerator: str, denominator: str) -> float:
         return median_of(numerator) / median_of(denominator)
 

@@ -48,7 +48,7 @@ def test_profile_invalid_option_exits_2(tmp_path: Path, arguments: list[str], ex
     assert not list(tmp_path.glob("*.parquet"))
 
 
-def test_profile_sessions_folder_is_file_exits_2_before_profiling(tmp_path: Path) -> None:
+def test_profile_sessions_file_fails_early(tmp_path: Path) -> None:
     not_a_folder = tmp_path / "afile"
     not_a_folder.write_text("x")
     started = time.perf_counter()

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 class ProfileResult:
     """Scalar session columns the worker measured or read, and the tables it collected.
 
-    ``tables`` holds DataFrames named and shaped as in ``ovstudio.session.schema``: inputs,
+    ``tables`` contains DataFrames named and shaped as in ``ovstudio.session.schema``: inputs,
     ir_layers, ir_edges, runtime_layers, runtime_edges and counters. A table the device could not
     give is empty, and ``info`` says why (counters_error, runtime_model_error).
     """

@@ -52,7 +52,7 @@ STAGE_START = {
 
 @dataclasses.dataclass
 class _Run:
-    """What every step of one profile needs: the core, the model, the device and the settings."""
+    """The state every step of one profile shares: core, model, device, settings and inputs."""
 
     core: ov.Core
     model: ov.Model
