@@ -6,11 +6,10 @@ import datetime
 import math
 from typing import Any
 
+from ovstudio.mapping import IR_CLASSES, RUNTIME_CLASSES, mapping_counts
 from ovstudio.session.store import Session
 
 LATENCY_KEYS = ("median", "mean", "min", "max", "p90", "p99")
-RUNTIME_CLASSES = ("intact", "fused", "split", "inserted")
-IR_CLASSES = ("mapped", "removed", "nested")
 
 
 def summarize(session: Session) -> dict[str, Any]:
@@ -18,6 +17,7 @@ def summarize(session: Session) -> dict[str, Any]:
     info = session.info
     runtime_layers = session.tables["runtime_layers"]
     ir_layers = session.tables["ir_layers"]
+    class_counts = mapping_counts(runtime_layers, ir_layers)
 
     return {
         "session_id": info["session_id"],
@@ -69,8 +69,8 @@ def summarize(session: Session) -> dict[str, Any]:
             "ir_layers": int((ir_layers["graph_id"] == "main").sum()),
             "ir_layers_in_bodies": int((ir_layers["graph_id"] != "main").sum()),
             "runtime_layers": len(runtime_layers),
-            "runtime_by_class": _class_counts(runtime_layers["mapping_class"], RUNTIME_CLASSES),
-            "ir_by_class": _class_counts(ir_layers["mapping_class"], IR_CLASSES),
+            "runtime_by_class": {name: class_counts[name] for name in RUNTIME_CLASSES},
+            "ir_by_class": {name: class_counts[name] for name in IR_CLASSES},
         },
         "counters_error": info.get("counters_error"),
         "runtime_model_error": info.get("runtime_model_error"),
@@ -115,11 +115,6 @@ def format_summary(summary: dict[str, Any]) -> str:
             lines.append(f"{key.replace('_', ' ')}: {summary[key]}")
     lines += [f"warning: {warning}" for warning in summary["warnings"]]
     return "\n".join(lines)
-
-
-def _class_counts(classes: Any, names: tuple[str, ...]) -> dict[str, int]:
-    counts = classes.value_counts()
-    return {name: int(counts.get(name, 0)) for name in names}
 
 
 def _number(value: Any) -> float | None:
