@@ -79,12 +79,14 @@ _MAPPING_CLASS_COLORS: dict[str, str] = {
 
 def layer_type_color(layer_type: str) -> str:
     """Return the color of a layer type: its family's color, or a hashed one."""
-    return _TYPE_COLORS.get(layer_type.casefold()) or palette.hashed_color("type:" + layer_type.casefold())
+    key = layer_type.casefold()
+    return _TYPE_COLORS.get(key) or palette.hashed_color("type:" + key)
 
 
 def precision_color(precision: str) -> str:
     """Return the color of an element type such as f32; unknown types get a hashed color."""
-    return _PRECISION_COLORS.get(precision.casefold()) or palette.hashed_color("precision:" + precision.casefold())
+    key = precision.casefold()
+    return _PRECISION_COLORS.get(key) or palette.hashed_color("precision:" + key)
 
 
 def mapping_class_color(mapping_class: str) -> str:

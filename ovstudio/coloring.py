@@ -25,7 +25,9 @@ from ovstudio.errors import InvalidSettingError
 from ovstudio.layer_lookup import Side
 from ovstudio.legend import LegendEntry, TimeScale, build_time_scale
 
-ColoringMode = Literal["layer_type", "execution_time", "runtime_precision", "output_precision", "mapping_class"]
+ColoringMode = Literal[
+    "layer_type", "execution_time", "runtime_precision", "output_precision", "mapping_class"
+]
 COLORING_MODES: tuple[ColoringMode, ...] = get_args(ColoringMode)
 DEFAULT_COLORING_MODE: ColoringMode = "layer_type"
 MODES_BY_SIDE: dict[Side, tuple[ColoringMode, ...]] = {
@@ -145,7 +147,8 @@ def _check_mode(mode: str, side: Side) -> None:
     allowed = MODES_BY_SIDE[side]
     if mode not in allowed:
         raise InvalidSettingError(
-            f"coloring mode {mode!r} is not available for the {side} graph: expected one of {', '.join(allowed)}"
+            f"coloring mode {mode!r} is not available for the {side} graph: "
+            f"expected one of {', '.join(allowed)}"
         )
 
 

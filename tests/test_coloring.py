@@ -89,7 +89,9 @@ def test_runtime_modes_color_every_layer(densenet: Session, mode: str) -> None:
 @pytest.mark.parametrize("mode", MODES_BY_SIDE["ir"])
 def test_ir_modes_color_every_layer(silero: Session, mode: str) -> None:
     tables = silero.tables
-    coloring = color_ir_layers(tables["ir_layers"], tables["runtime_layers"], tables["mapping"], mode)  # type: ignore[arg-type]
+    coloring = color_ir_layers(
+        tables["ir_layers"], tables["runtime_layers"], tables["mapping"], mode  # type: ignore[arg-type]
+    )
     assert set(coloring.colors) == set(tables["ir_layers"]["layer_id"])
     assert all(HEX_COLOR.match(color) for color in coloring.colors.values())
 
@@ -164,7 +166,8 @@ def test_fused_layer_time_goes_to_each_ir_layer(densenet: Session) -> None:
     runtime = tables["runtime_layers"]
     fused = runtime[(runtime["mapping_class"] == "fused") & runtime["real_time_median_us"].notna()].iloc[0]
     ir_ids = tables["mapping"].loc[tables["mapping"]["runtime_id"] == fused["layer_id"], "ir_id"]
-    times = ir_layer_times(tables["ir_layers"], runtime, tables["mapping"]).set_axis(tables["ir_layers"]["layer_id"])
+    times = ir_layer_times(tables["ir_layers"], runtime, tables["mapping"])
+    times = times.set_axis(tables["ir_layers"]["layer_id"])
     assert len(ir_ids) >= 2
     for ir_id in ir_ids:
         assert times[ir_id] == fused["real_time_median_us"], ir_id
@@ -172,8 +175,11 @@ def test_fused_layer_time_goes_to_each_ir_layer(densenet: Session) -> None:
 
 def test_nested_and_removed_ir_layers_grey(silero: Session) -> None:
     tables = silero.tables
-    coloring = color_ir_layers(tables["ir_layers"], tables["runtime_layers"], tables["mapping"], "execution_time")
-    unlinked = tables["ir_layers"].loc[tables["ir_layers"]["mapping_class"].isin(["nested", "removed"]), "layer_id"]
+    coloring = color_ir_layers(
+        tables["ir_layers"], tables["runtime_layers"], tables["mapping"], "execution_time"
+    )
+    ir = tables["ir_layers"]
+    unlinked = ir.loc[ir["mapping_class"].isin(["nested", "removed"]), "layer_id"]
     assert not unlinked.empty
     assert all(coloring.colors[layer_id] == palette.NO_DATA_GREY for layer_id in unlinked)
     assert isinstance(coloring.legend, TimeScale)
@@ -182,7 +188,9 @@ def test_nested_and_removed_ir_layers_grey(silero: Session) -> None:
 
 def test_ir_mapping_class_legend(silero: Session) -> None:
     tables = silero.tables
-    coloring = color_ir_layers(tables["ir_layers"], tables["runtime_layers"], tables["mapping"], "mapping_class")
+    coloring = color_ir_layers(
+        tables["ir_layers"], tables["runtime_layers"], tables["mapping"], "mapping_class"
+    )
     entries = legend_entries(coloring)
     assert entries["nested"].count == int((tables["ir_layers"]["mapping_class"] == "nested").sum())
     assert entries["removed"].count == 1
