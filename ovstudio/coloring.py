@@ -155,7 +155,8 @@ def _check_mode(mode: str, side: Side) -> None:
 def _color_by_time(
     mode: ColoringMode, layer_ids: pd.Series, times_us: pd.Series, log_scale: bool, missing_label: str
 ) -> Coloring:
-    scale = build_time_scale(times_us.astype("float64"), log_scale, missing_label)
+    times_us = times_us.astype("float64")
+    scale = build_time_scale(times_us, log_scale, missing_label)
     colors = {layer_id: scale.color_of(float(time)) for layer_id, time in zip(layer_ids, times_us)}
     return Coloring(mode, colors, scale)
 
