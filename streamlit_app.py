@@ -1,7 +1,5 @@
-"""ovstudio's page: `streamlit run streamlit_app.py`."""
+"""ovstudio's page: `streamlit run streamlit_app.py` (or `make run`)."""
 
-import streamlit as st
+from ovstudio.ui.app import main
 
-st.set_page_config(page_title="ovstudio", layout="wide")
-st.title("ovstudio")
-st.write("Profile sessions are created with `python -m ovstudio profile`; the studio page is not built yet.")
+main()

@@ -1,0 +1,37 @@
+"""The studio page: navigation between New profile, Sessions and Analysis."""
+
+from __future__ import annotations
+
+import logging
+
+import streamlit as st
+
+from ovstudio.ui import analysis_page, profile_page, sessions_page, state
+from ovstudio.ui.paths import sessions_folder
+
+logger = logging.getLogger(__name__)
+
+
+def main() -> None:
+    st.set_page_config(page_title="ovstudio", page_icon=":material/speed:", layout="wide")
+    sessions_dir = sessions_folder()
+    state.open_from_query_params()
+    linked_session = state.open_session_id() if st.query_params.get(state.SESSION_QUERY_PARAM) else None
+
+    pages = {
+        "profile": st.Page(lambda: profile_page.render(sessions_dir), title="New profile",
+                           icon=":material/play_circle:", url_path="profile", default=True),
+        "sessions": st.Page(lambda: sessions_page.render(sessions_dir), title="Sessions",
+                            icon=":material/folder_open:", url_path="sessions"),
+        "analysis": st.Page(lambda: analysis_page.render(sessions_dir), title="Analysis",
+                            icon=":material/insights:", url_path="analysis"),
+    }
+    state.register_pages(pages)
+    with st.sidebar:
+        st.title("ovstudio")
+        st.caption(f"Sessions folder: `{sessions_dir}`")
+    page = st.navigation(list(pages.values()))
+    if linked_session is not None and page is pages["profile"]:
+        # A link to the app with ?session=<id> opens that session's analysis.
+        st.switch_page(pages["analysis"], query_params={state.SESSION_QUERY_PARAM: linked_session})
+    page.run()

@@ -1,0 +1,74 @@
+"""Charts of a session: time by layer type and by runtime precision, and every session of the model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from ovstudio.charts import sessions_of_model, time_by_precision, time_by_type
+from ovstudio.errors import SessionError
+from ovstudio.session.store import Session, list_sessions
+from ovstudio.ui import state
+
+# Layer types shown in the time-by-type chart; the rest are summed into one bar.
+TOP_TYPES = 15
+
+
+def render(path: Path, session: Session, sessions_dir: Path) -> None:
+    with st.expander("Charts: time by layer type and precision, sessions of this model", expanded=False):
+        left, middle, right = st.columns(3)
+        with left:
+            _time_bars(time_by_type(session), "layer_type", "Time by layer type")
+        with middle:
+            _time_bars(time_by_precision(session), "runtime_precision", "Time by runtime precision")
+        with right:
+            _sessions_chart(session, sessions_dir)
+
+
+def _time_bars(frame: pd.DataFrame, category: str, title: str) -> None:
+    st.markdown(f"**{title}**")
+    if frame.empty:
+        st.caption("No per-layer counters in this session.")
+        return
+    frame = frame.head(TOP_TYPES).assign(time_ms=lambda table: table["time_median_sum_us"] / 1000.0)
+    chart = alt.Chart(frame).mark_bar().encode(
+        x=alt.X("time_ms:Q", title="median time, ms"),
+        y=alt.Y(f"{category}:N", sort="-x", title=None),
+        tooltip=[category, alt.Tooltip("time_ms:Q", format=".3f"), alt.Tooltip("time_share_pct:Q", format=".1f")],
+    )
+    st.altair_chart(chart, width="stretch")
+
+
+def _sessions_chart(session: Session, sessions_dir: Path) -> None:
+    st.markdown("**Throughput vs latency, every session of this model**")
+    try:
+        listing = list_sessions(sessions_dir)
+    except SessionError as error:
+        st.caption(str(error))
+        return
+    points = sessions_of_model(listing, session.info["model_hash"])
+    if points.empty:
+        st.caption("No other session of this model.")
+        return
+
+    points = points.assign(current=points["session_id"] == session.session_id)
+    pick = alt.selection_point(fields=["session_id"], name="pick", on="click")
+    chart = alt.Chart(points).mark_circle(size=120).encode(
+        x=alt.X("latency_median_ms:Q", title="median latency, ms"),
+        y=alt.Y("throughput_fps:Q", title="throughput, FPS"),
+        color=alt.Color("device:N"),
+        shape=alt.Shape("current:N", title="this session"),
+        tooltip=["label", "device", "precision", alt.Tooltip("latency_median_ms:Q", format=".3f"),
+                 alt.Tooltip("throughput_fps:Q", format=".1f")],
+    ).add_params(pick)
+    event = st.altair_chart(chart, width="stretch", on_select="rerun", key=f"sessions_chart::{session.session_id}")
+    picked = event.selection.get("pick") if event is not None else None
+    if picked:
+        session_id = picked[0].get("session_id")
+        if isinstance(session_id, str) and session_id != session.session_id:
+            state.open_session(session_id)
+            st.rerun()
+    st.caption("Click a point to open that session.")

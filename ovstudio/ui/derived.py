@@ -1,0 +1,49 @@
+"""Data derived from a session once and reused across reruns: display graphs, their JSON, colorings.
+
+Every function takes the session file path and its mtime as the cache key, next to the
+session itself (excluded from hashing by its leading underscore), so a new or rewritten file
+is derived again and an unchanged one never is.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from ovstudio.coloring import Coloring, color_ir_layers, color_runtime_layers
+from ovstudio.graph.display import DisplayGraph, build_display_graph
+from ovstudio.layer_table import build_layer_table
+from ovstudio.session.store import Session
+from ovstudio.ui.graph_component import graph_data_json
+
+_TABLES = {"runtime": ("runtime_layers", "runtime_edges"), "ir": ("ir_layers", "ir_edges")}
+
+
+@st.cache_resource(max_entries=12, show_spinner="Laying out the graph")
+def display_graph(path: str, version: int, side: str, _session: Session) -> DisplayGraph:
+    layers_name, edges_name = _TABLES[side]
+    return build_display_graph(_session.tables[layers_name], _session.tables[edges_name], side)  # type: ignore[arg-type]
+
+
+@st.cache_resource(max_entries=24)
+def graph_json(path: str, version: int, side: str, window: tuple[str, ...] | None, _graph: DisplayGraph) -> str:
+    """Serialize the whole graph, or only the nodes of ``window`` and the edges between them."""
+    nodes, edges = _graph.nodes, _graph.edges
+    if window is not None:
+        kept = set(window)
+        nodes = nodes[nodes["node_id"].isin(kept)]
+        edges = edges[edges["source"].isin(kept) & edges["target"].isin(kept)]
+    return graph_data_json(nodes, edges)
+
+
+@st.cache_resource(max_entries=48)
+def coloring(path: str, version: int, side: str, mode: str, log_scale: bool, _session: Session) -> Coloring:
+    tables = _session.tables
+    if side == "runtime":
+        return color_runtime_layers(tables["runtime_layers"], mode, log_scale)  # type: ignore[arg-type]
+    return color_ir_layers(tables["ir_layers"], tables["runtime_layers"], tables["mapping"], mode, log_scale)  # type: ignore[arg-type]
+
+
+@st.cache_resource(max_entries=6)
+def layer_table(path: str, version: int, _session: Session) -> pd.DataFrame:
+    return build_layer_table(_session)

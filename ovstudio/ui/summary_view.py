@@ -1,0 +1,68 @@
+"""Performance summary of one session: latency, throughput, device and precision used."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from ovstudio.session.store import Session
+from ovstudio.summary import summarize
+
+
+def render_header(session: Session) -> dict[str, Any]:
+    summary = summarize(session)
+    model, device = summary["model"], summary["device"]
+    used = ", ".join(device["execution_devices"]) or "unknown"
+    st.subheader(f"{model['name']} ({model['format']}) on {summary['device']['requested']}")
+    st.caption(
+        f"Executed on {used} · {device.get('full_name') or 'device name unknown'} · "
+        f"OpenVINO {summary['environment']['openvino_version']} · {summary['created_utc']} · "
+        f"session `{summary['session_id']}`"
+    )
+    for warning in summary["warnings"]:
+        st.warning(warning, icon=":material/warning:")
+    for key, label in (("counters_error", "Per-layer counters are missing"),
+                       ("runtime_model_error", "The runtime model is missing")):
+        if summary[key]:
+            st.error(f"{label}: {summary[key]}", icon=":material/error:")
+    return summary
+
+
+def render_metrics(summary: dict[str, Any]) -> None:
+    latency = summary["latency_ms"]
+    columns = st.columns(4)
+    columns[0].metric("Median latency", _ms(latency["median"]),
+                      help=f"Mean {_ms(latency['mean'])}, min {_ms(latency['min'])}, max {_ms(latency['max'])}")
+    columns[1].metric("p90 / p99 latency", f"{_ms(latency['p90'], unit=False)} / {_ms(latency['p99'])}")
+    columns[2].metric("Throughput", _number(summary["throughput_fps"], "FPS"))
+    columns[3].metric("Iterations", f"{summary['iterations'] or 0}",
+                      help=f"Pass 1 ran {summary['pass1_mode'] or '?'} with {summary['pass1_requests'] or '?'} "
+                      f"requests; pass 2 (counters on) ran {summary['counters_iterations'] or 0}.")
+    columns = st.columns(4)
+    columns[0].metric("Precision used", summary["device"]["inference_precision"] or "unknown",
+                      help=f"Requested: {summary['settings']['precision'] or 'device default'}")
+    columns[1].metric("Counter overhead", _ms(summary["counter_overhead_ms"]),
+                      help="Median latency with performance counters on, minus without.")
+    columns[2].metric("Unaccounted", _ms(summary["unaccounted_ms"]),
+                      help="Median latency of the counters pass minus the sum of layer times: time no "
+                      "layer counter covers, such as control flow and waits.")
+    columns[3].metric("Layers, runtime / IR", f"{summary['counts']['runtime_layers']} / {summary['counts']['ir_layers']}",
+                      help=_class_help(summary["counts"]))
+
+
+def _class_help(counts: dict[str, Any]) -> str:
+    runtime = ", ".join(f"{count} {name}" for name, count in counts["runtime_by_class"].items())
+    ir = ", ".join(f"{count} {name}" for name, count in counts["ir_by_class"].items())
+    return f"Runtime layers: {runtime}. IR layers: {ir}; {counts['ir_layers_in_bodies']} more inside bodies."
+
+
+def _ms(value: float | None, unit: bool = True) -> str:
+    if value is None:
+        return "n/a"
+    text = f"{value:.3f}" if abs(value) < 10 else f"{value:.1f}"
+    return f"{text} ms" if unit else text
+
+
+def _number(value: float | None, unit: str) -> str:
+    return "n/a" if value is None else f"{value:,.1f} {unit}"
