@@ -82,8 +82,8 @@ def check_graph(layers: pd.DataFrame, edges: pd.DataFrame, side: str, graph: Dis
     assert set(graph.edges[col.SOURCE]) <= node_ids
     assert set(graph.edges[col.TARGET]) <= node_ids
 
-    y_of = dict(zip(nodes[col.NODE_ID], nodes[col.Y]))
-    upward = [(s, t) for s, t in zip(graph.edges[col.SOURCE], graph.edges[col.TARGET]) if y_of[t] <= y_of[s]]
+    level_of = dict(zip(nodes[col.NODE_ID], nodes[col.LEVEL]))
+    upward = [(s, t) for s, t in zip(graph.edges[col.SOURCE], graph.edges[col.TARGET]) if level_of[t] <= level_of[s]]
     assert upward == []
     assert not nodes.duplicated([col.X, col.Y]).any()
     assert nodes[col.X].dtype == "int64"
@@ -161,11 +161,11 @@ def ir_tables_with_bodies() -> tuple[pd.DataFrame, pd.DataFrame]:
     return normalize_table(IR_LAYERS, layers), normalize_table(IR_EDGES, edges)
 
 
-def chain_graph(length: int) -> DisplayGraph:
+def chain_graph(length: int, bands: bool = True) -> DisplayGraph:
     """A runtime chain Input -> Eltwise ... -> Output of ``length`` layers."""
     types = ["Input", *["Eltwise"] * (length - 2), "Output"]
     layers, edges = runtime_tables(types, [(index, index + 1, 0) for index in range(length - 1)])
-    return build_display_graph(layers, edges, "runtime")
+    return build_display_graph(layers, edges, "runtime", bands=bands)
 
 
 # --- Real sessions ---------------------------------------------------------------------------
@@ -364,7 +364,7 @@ def test_every_column_described() -> None:
 
 
 def test_chain_is_one_column() -> None:
-    graph = chain_graph(200)
+    graph = chain_graph(200, bands=False)
 
     assert graph.nodes[col.X].nunique() == 1
     assert list(graph.nodes[col.LEVEL]) == list(range(200))
@@ -380,13 +380,37 @@ def test_chain_with_weight_branches_stays_straight() -> None:
         links += [(reshape, reshape + 1, 0), (previous, reshape + 2, 0), (reshape + 1, reshape + 2, 1)]
         previous = reshape + 2
     layers, edges = runtime_tables(types, links)
-    graph = build_display_graph(layers, edges, "runtime")
+    graph = build_display_graph(layers, edges, "runtime", bands=False)
     convolutions = graph.nodes[graph.nodes[col.TYPE] == "Convolution"]
 
     assert convolutions[col.X].nunique() == 1
     # A row contains a Convolution, a Reorder and a Reshape. The first rows may add one column
     # beside the Input, but a drift would widen the picture at every Convolution.
     assert graph.nodes[col.X].max() <= 3 * 180
+
+
+def test_tall_chain_folds_into_bands() -> None:
+    graph = chain_graph(200)
+    nodes = graph.nodes
+    width = nodes[col.X].max() - nodes[col.X].min()
+    height = nodes[col.Y].max() - nodes[col.Y].min()
+
+    assert nodes[col.X].nunique() > 1
+    assert 0.3 < width / height < 3.0
+    assert list(nodes[col.LEVEL]) == list(range(200))
+
+
+def test_band_starts_at_top() -> None:
+    graph = chain_graph(200)
+    first_in_band = graph.nodes.groupby(col.X)[col.Y].min()
+
+    assert set(first_in_band) == {0}
+
+
+def test_shallow_graph_not_folded() -> None:
+    graph = chain_graph(10)
+
+    assert graph.nodes[col.X].nunique() == 1
 
 
 def test_second_input_sits_above_its_consumer() -> None:

@@ -3,7 +3,8 @@
 Only the main IR graph is drawn. A TensorIterator, Loop or If is one ordinary node, and the
 layers of its bodies map to that node. Constants are folded into their first consumer (see
 ``ovstudio.graph.folding``). Node positions come from ``ovstudio.graph.layout``, computed once
-per graph, so the UI only draws.
+per graph and folded into side-by-side bands when the graph is tall (``ovstudio.graph.bands``),
+so the UI only draws.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Literal
 import pandas as pd
 
 from ovstudio.graph import columns as col
+from ovstudio.graph.bands import fold_into_bands
 from ovstudio.graph.folding import Folding, fold_constants
 from ovstudio.graph.layout import DEFAULT_SPACING, NodePosition, Spacing, layered_layout
 from ovstudio.mapping import MAIN_GRAPH_ID
@@ -51,6 +53,7 @@ def build_display_graph(
     edges: pd.DataFrame,
     side: Side,
     spacing: Spacing = DEFAULT_SPACING,
+    bands: bool = True,
 ) -> DisplayGraph:
     """Build the display graph of ``ir_layers`` and ``ir_edges``, or of the runtime tables.
 
@@ -75,7 +78,8 @@ def build_display_graph(
 
     node_ids = [layer_id for layer_id in layer_ids if layer_id not in folding.consumer_of]
     edge_frame = _edge_frame(links, folding)
-    positions = layered_layout(node_ids, zip(edge_frame[col.SOURCE], edge_frame[col.TARGET]), spacing)
+    layered = layered_layout(node_ids, zip(edge_frame[col.SOURCE], edge_frame[col.TARGET]), spacing)
+    positions = fold_into_bands(layered, spacing) if bands else layered
     nodes = _node_frame(drawn, folding, positions)
     node_of = _node_of(layers["layer_id"].tolist(), folding, set(node_ids))
 
