@@ -13,8 +13,9 @@ from collections.abc import Mapping
 
 from ovstudio.graph.layout import NodePosition, Spacing
 
-# Width / height of the picture the bands aim at: a graph pane is about as wide as it is tall.
-TARGET_ASPECT = 1.0
+# Width / height of the picture the bands aim at: a graph pane of the studio page is a little
+# taller than it is wide.
+TARGET_ASPECT = 0.8
 # Free space between two bands, in columns of the layout.
 BAND_GAP_COLUMNS = 2
 # A layout this shallow is never folded: it already reads as one column.

@@ -65,7 +65,7 @@ def render(sessions_dir: Path) -> None:
         _graphs(path, session, result, settings.graphs, settings.show_ir)
         details_view.render(session, result)
     else:
-        left, right = st.columns([3, 2])
+        left, right = st.columns([5, 2])
         with left:
             _graphs(path, session, result, settings.graphs, settings.show_ir)
         with right:

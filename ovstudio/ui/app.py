@@ -27,10 +27,7 @@ def main() -> None:
                             icon=":material/insights:", url_path="analysis"),
     }
     state.register_pages(pages)
-    with st.sidebar:
-        st.title("ovstudio")
-        st.caption(f"Sessions folder: `{sessions_dir}`")
-    page = st.navigation(list(pages.values()))
+    page = st.navigation(list(pages.values()), position="top")
     if linked_session is not None and page is pages["profile"]:
         # A link to the app with ?session=<id> opens that session's analysis.
         st.switch_page(pages["analysis"], query_params={state.SESSION_QUERY_PARAM: linked_session})

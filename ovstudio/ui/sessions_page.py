@@ -34,6 +34,7 @@ DISPLAY_COLUMNS = {
 
 def render(sessions_dir: Path) -> None:
     st.header("Sessions")
+    st.caption(f"Folder: `{sessions_dir}` (set OVSTUDIO_SESSIONS_DIR to use another)")
     _import_form(sessions_dir)
 
     try:
