@@ -66,11 +66,11 @@ def _statistics(stats: TimeStatistics) -> None:
     def text(value: float | None) -> str:
         return "n/a" if value is None else format_time_us(value)
 
-    columns = st.columns(3)
+    columns = st.columns(2)
     columns[0].metric("Median", text(stats.median_us), help=f"Status: {stats.status_text}")
-    columns[1].metric("Min / max", f"{text(stats.min_us)} / {text(stats.max_us)}")
-    columns[2].metric("CPU time (median)", text(stats.cpu_median_us))
-    st.caption(f"{stats.status_text} · {stats.sample_count} samples · exec type `{stats.exec_type or 'n/a'}` · "
+    columns[1].metric("CPU time (median)", text(stats.cpu_median_us))
+    st.caption(f"min {text(stats.min_us)} · mean {text(stats.mean_us)} · max {text(stats.max_us)}  \n"
+               f"{stats.status_text} · {stats.sample_count} samples · exec type `{stats.exec_type or 'n/a'}` · "
                f"execTimeMcs of the last inference: {stats.exec_time_mcs or 'n/a'}")
 
 

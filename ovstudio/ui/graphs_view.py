@@ -36,7 +36,12 @@ class GraphSettings:
 
 
 def consume_clicks() -> None:
-    """Turn a node clicked since the last run, in either graph, into the selection."""
+    """Turn a node clicked since the last run, in either graph, into the selection.
+
+    NOTE: the component returns the last clicked node, not a click event, so clicking the node
+    a graph returned last, after selecting elsewhere, changes nothing until another node of that
+    graph is clicked.
+    """
     for side in ("runtime", "ir"):
         key = st.session_state.get(_LAST_KEY + side)
         if key is None:
