@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from pathlib import Path
 
@@ -79,7 +80,7 @@ class _Settings:
 
 
 def _controls(path: Path, session: Session) -> _Settings:
-    columns = st.columns([2, 1, 1, 1, 1])
+    columns = st.columns([2, 1, 1, 1, 1, 1])
     mode = columns[0].selectbox("Color by", COLORING_MODES, format_func=lambda item: MODE_LABELS.get(item, item),
                                 key="coloring_mode")
     log_scale = columns[1].toggle("Log time scale", key="log_scale", disabled=mode != "execution_time")
@@ -87,9 +88,11 @@ def _controls(path: Path, session: Session) -> _Settings:
     around = columns[3].toggle("Only around selection", key="around_selection",
                                help=f"Draw the {graphs_view.WINDOW_NODES} layers nearest the selection instead of "
                                "the whole graph, centered on it.")
-    expanded = columns[4].toggle("Expand graphs", key="expand_graphs", help="Give the graphs the full page width.")
+    edge_shapes = columns[4].toggle("Tensor shapes", key="edge_shapes",
+                                    help="Label each edge with its tensor's shape; the labels show when zoomed in.")
+    expanded = columns[5].toggle("Expand graphs", key="expand_graphs", help="Give the graphs the full page width.")
     search_view.render(path, session)
-    graph_settings = GraphSettings(mode, log_scale, around, 760 if expanded else 600)
+    graph_settings = GraphSettings(mode, log_scale, around, 760 if expanded else 600, edge_shapes)
     return _Settings(graph_settings, show_ir, expanded)
 
 
@@ -114,5 +117,4 @@ def _graphs(path: Path, session: Session, result: SelectionResult | None, settin
         if _ONE_SIDE_MODES.get(mode, side) != side:
             mode = "layer_type"
         with column:
-            graphs_view.render_graph(path, session, side, result,
-                                     GraphSettings(mode, settings.log_scale, settings.around_selection, settings.height_px))
+            graphs_view.render_graph(path, session, side, result, dataclasses.replace(settings, coloring_mode=mode))

@@ -26,14 +26,16 @@ def display_graph(path: str, version: int, side: str, _session: Session) -> Disp
 
 
 @st.cache_resource(max_entries=24)
-def graph_json(path: str, version: int, side: str, window: tuple[str, ...] | None, _graph: DisplayGraph) -> str:
+def graph_json(
+    path: str, version: int, side: str, window: tuple[str, ...] | None, edge_shapes: bool, _graph: DisplayGraph
+) -> str:
     """Serialize the whole graph, or only the nodes of ``window`` and the edges between them."""
     nodes, edges = _graph.nodes, _graph.edges
     if window is not None:
         kept = set(window)
         nodes = nodes[nodes["node_id"].isin(kept)]
         edges = edges[edges["source"].isin(kept) & edges["target"].isin(kept)]
-    return graph_data_json(nodes, edges)
+    return graph_data_json(nodes, edges, edge_shapes)
 
 
 @st.cache_resource(max_entries=48)

@@ -33,8 +33,12 @@ HIGHLIGHT_BORDER = "#d1001f"
 DEFAULT_BORDER = "#4d4d4d"
 
 
-def graph_data_json(nodes: pd.DataFrame, edges: pd.DataFrame) -> str:
-    """Serialize a laid-out graph once: nodes need node_id, name, type, x, y; edges edge_id, source, target."""
+def graph_data_json(nodes: pd.DataFrame, edges: pd.DataFrame, edge_shapes: bool = False) -> str:
+    """Serialize a laid-out graph once: nodes need node_id, name, type, x, y; edges edge_id, source, target.
+
+    With ``edge_shapes`` each edge is labeled with the shape of its tensor (edges need a shape
+    column); vis.js draws those labels only when the view is zoomed in far enough to read them.
+    """
     node_items = [
         {
             "id": node_id,
@@ -46,10 +50,13 @@ def graph_data_json(nodes: pd.DataFrame, edges: pd.DataFrame) -> str:
         }
         for node_id, name, node_type, x, y in zip(nodes["node_id"], nodes["name"], nodes["type"], nodes["x"], nodes["y"])
     ]
-    edge_items = [
+    edge_items: list[dict[str, str]] = [
         {"id": edge_id, "from": source, "to": target}
         for edge_id, source, target in zip(edges["edge_id"], edges["source"], edges["target"])
     ]
+    if edge_shapes:
+        for item, shape in zip(edge_items, edges["shape"]):
+            item["label"] = str(shape)
     return json.dumps({"nodes": node_items, "edges": edge_items}, separators=(",", ":"))
 
 
@@ -70,6 +77,7 @@ def graph_options_json(
         "layout": {"improvedLayout": False, "hierarchical": {"enabled": False}},
         "nodes": {"font": {"size": 12, "face": "sans-serif"}, "margin": 6, "borderWidth": 1},
         "edges": {"arrows": {"to": {"enabled": True, "scaleFactor": 0.5}}, "smooth": False,
+                  "font": {"size": 9, "align": "middle", "color": "#555555"},
                   "color": {"color": "#9a9a9a", "highlight": "#d1001f"}, "width": 1},
         "interaction": {
             "hover": False,

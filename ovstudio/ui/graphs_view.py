@@ -33,6 +33,7 @@ class GraphSettings:
     log_scale: bool
     around_selection: bool
     height_px: int
+    edge_shapes: bool = False
 
 
 def consume_clicks() -> None:
@@ -67,9 +68,10 @@ def render_graph(path: Path, session: Session, side: str, result: SelectionResul
     shown = window if window is not None else tuple(graph.nodes["node_id"])
     node_colors = {node_id: coloring.colors.get(node_id, FALLBACK_COLOR) for node_id in shown}
 
-    data_json = derived.graph_json(str(path), version, side, window, graph)
+    data_json = derived.graph_json(str(path), version, side, window, settings.edge_shapes, graph)
     options_json = graph_options_json(node_colors, highlighted, selected, settings.height_px)
-    key = f"graph::{side}::{path.stem}::{_window_key(window)}"
+    shapes_key = "shapes" if settings.edge_shapes else "plain"
+    key = f"graph::{side}::{path.stem}::{_window_key(window)}::{shapes_key}"
     st.session_state[_LAST_KEY + side] = key
     draw_graph(key, data_json, options_json)
     st.caption(f"{len(shown):,} of {len(graph.nodes):,} nodes drawn; constants are folded into the layer they feed. "
