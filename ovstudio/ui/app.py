@@ -13,18 +13,18 @@ logger = logging.getLogger(__name__)
 
 
 def main() -> None:
-    st.set_page_config(page_title="ovstudio", page_icon=":material/speed:", layout="wide")
+    st.set_page_config(page_title="ovstudio", layout="wide")
     sessions_dir = sessions_folder()
     state.open_from_query_params()
     linked_session = state.open_session_id() if st.query_params.get(state.SESSION_QUERY_PARAM) else None
 
     pages = {
         "profile": st.Page(lambda: profile_page.render(sessions_dir), title="New profile",
-                           icon=":material/play_circle:", url_path="profile", default=True),
+                           url_path="profile", default=True),
         "sessions": st.Page(lambda: sessions_page.render(sessions_dir), title="Sessions",
-                            icon=":material/folder_open:", url_path="sessions"),
+                           url_path="sessions"),
         "analysis": st.Page(lambda: analysis_page.render(sessions_dir), title="Analysis",
-                            icon=":material/insights:", url_path="analysis"),
+                           url_path="analysis"),
     }
     state.register_pages(pages)
     page = st.navigation(list(pages.values()), position="top")

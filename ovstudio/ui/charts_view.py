@@ -18,7 +18,12 @@ TOP_TYPES = 15
 
 
 def render(path: Path, session: Session, sessions_dir: Path) -> None:
-    with st.expander("Charts: time by layer type and precision, sessions of this model", expanded=False):
+    # The charts run only while the expander is open, so they cost nothing on a first view.
+    expander = st.expander("Charts: time by layer type and precision, sessions of this model", key="charts_open",
+                           on_change="rerun")
+    if not expander.open:
+        return
+    with expander:
         left, middle, right = st.columns(3)
         with left:
             _time_bars(time_by_type(session), "layer_type", "Time by layer type")
