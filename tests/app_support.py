@@ -130,6 +130,11 @@ def search_hits(at: AppTest) -> list[str]:
     return list(pickers[0].options) if pickers else []
 
 
+def search_hit_ids(at: AppTest) -> list[str]:
+    """Return the layer ids of the search hits, in the order the picker lists them."""
+    return [option.rsplit("[", 1)[1].removesuffix("]") for option in search_hits(at)]
+
+
 def pick_search_hit(at: AppTest, layer_id: str) -> AppTest:
     """Pick the search hit of ``layer_id`` and rerun."""
     options = [option for option in search_hits(at) if option.endswith(f"[{layer_id}]")]

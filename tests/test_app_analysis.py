@@ -1,0 +1,292 @@
+"""The Analysis page through AppTest on real sessions: coloring, search, table selection, notices."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from ovstudio.coloring import COLORING_MODES, color_ir_layers, color_runtime_layers
+from ovstudio.session.store import Session
+from tests.app_support import (
+    add_session,
+    click_table_rows,
+    error_texts,
+    exception_texts,
+    graph_column,
+    layer_table,
+    layer_table_key,
+    legend_labels,
+    markdown_text,
+    new_app,
+    open_page,
+    pick_search_hit,
+    search,
+    search_hit_ids,
+    selected_table_rows,
+    sessions_folder_env,
+)
+
+SQUEEZENET = "light_squeezenet"
+DENSENET = "light_densenet121"
+MAGIKA = "magika"
+# Coloring modes that color one graph only. The other graph keeps coloring by layer type.
+ONE_SIDE_MODES = {"runtime_precision": "runtime", "output_precision": "ir"}
+CHART_TITLES = ("**Time by layer type**", "**Time by runtime precision**",
+                "**Throughput vs latency, every session of this model**")
+
+
+@pytest.fixture(scope="module")
+def session_ids(tmp_path_factory: pytest.TempPathFactory,
+                real_session_path: Callable[[str], Path]) -> Iterator[dict[str, str]]:
+    """Copy real sessions into this module's sessions folder and map each catalog key to its session id."""
+    folder = tmp_path_factory.mktemp("app-analysis-sessions")
+    ids = {key: add_session(real_session_path(key), folder) for key in (SQUEEZENET, DENSENET, MAGIKA)}
+    with sessions_folder_env(folder):
+        yield ids
+
+
+def open_session(session_ids: dict[str, str], key: str) -> AppTest:
+    return new_app(session_ids[key]).run()
+
+
+def code_texts(at: AppTest) -> list[str]:
+    return [element.value for element in at.code]
+
+
+def warning_texts(block: object) -> list[str]:
+    return [element.value for element in block.warning]  # type: ignore[attr-defined]
+
+
+def table_position(table: pd.DataFrame, layer_id: str) -> int:
+    return int(table.index[table["layer_id"] == layer_id][0])
+
+
+@pytest.mark.parametrize(
+    ("mode", "log_scale"),
+    [(mode, False) for mode in COLORING_MODES] + [("execution_time", True)],
+)
+def test_coloring_mode_draws_legends(
+    mode: str, log_scale: bool, session_ids: dict[str, str], real_session: Callable[[str], Session]
+) -> None:
+    at = open_session(session_ids, DENSENET)
+    at.selectbox(key="coloring_mode").set_value(mode).run()
+    if log_scale:
+        at.toggle(key="log_scale").set_value(True).run()
+    tables = real_session(DENSENET).tables
+    runtime_mode = mode if ONE_SIDE_MODES.get(mode, "runtime") == "runtime" else "layer_type"
+    ir_mode = mode if ONE_SIDE_MODES.get(mode, "ir") == "ir" else "layer_type"
+    runtime_coloring = color_runtime_layers(tables["runtime_layers"], runtime_mode, log_scale)  # type: ignore[arg-type]
+    ir_coloring = color_ir_layers(tables["ir_layers"], tables["runtime_layers"], tables["mapping"],
+                                  ir_mode, log_scale)  # type: ignore[arg-type]
+    runtime_text = markdown_text(graph_column(at, "runtime"))
+    ir_text = markdown_text(graph_column(at, "ir"))
+
+    assert exception_texts(at) == []
+    for label in legend_labels(runtime_coloring):
+        assert label in runtime_text, label
+    for label in legend_labels(ir_coloring):
+        assert label in ir_text, label
+
+
+def test_charts_render_when_expanded(session_ids: dict[str, str]) -> None:
+    at = open_session(session_ids, DENSENET)
+    closed_text = markdown_text(at)
+    at.session_state["charts_open"] = True
+    at.run()
+    open_text = markdown_text(at)
+
+    assert exception_texts(at) == []
+    for title in CHART_TITLES:
+        assert title not in closed_text, title
+        assert title in open_text, title
+
+
+def test_name_search_finds_substring(session_ids: dict[str, str], real_session: Callable[[str], Session]) -> None:
+    at = search(open_session(session_ids, SQUEEZENET), "withoutbiases")
+    runtime = real_session(SQUEEZENET).tables["runtime_layers"]
+    expected = runtime.loc[runtime["name"].str.contains("withoutbiases", case=False, regex=False), "layer_id"]
+
+    assert len(expected) > 0
+    assert search_hit_ids(at) == list(expected)
+
+
+def test_name_search_finds_regex(session_ids: dict[str, str], real_session: Callable[[str], Session]) -> None:
+    pattern = r"^n\d+/WithoutBiases$"
+    at = search(open_session(session_ids, SQUEEZENET), pattern, regex=True)
+    runtime = real_session(SQUEEZENET).tables["runtime_layers"]
+    expected = [layer_id for layer_id, name in zip(runtime["layer_id"], runtime["name"])
+                if re.search(pattern, name, re.IGNORECASE)]
+
+    assert len(expected) > 0
+    assert search_hit_ids(at) == expected
+
+
+def test_invalid_regex_names_pattern(session_ids: dict[str, str], real_session: Callable[[str], Session]) -> None:
+    at = search(open_session(session_ids, SQUEEZENET), "n1(", regex=True)
+    errors = error_texts(at)
+
+    assert exception_texts(at) == []
+    assert len(errors) == 1
+    assert "'n1('" in errors[0]
+    assert search_hit_ids(at) == []
+    assert len(layer_table(at, session_ids[SQUEEZENET])) == len(real_session(SQUEEZENET).tables["runtime_layers"])
+
+
+@pytest.mark.parametrize(("side", "type_column"), [("runtime", "layer_type"), ("ir", "type")])
+def test_type_search_finds_convolutions(
+    side: str, type_column: str, session_ids: dict[str, str], real_session: Callable[[str], Session]
+) -> None:
+    at = search(open_session(session_ids, SQUEEZENET), "Convolution", field="type", side=side)
+    layers = real_session(SQUEEZENET).tables[f"{side}_layers"]
+    expected = layers.loc[layers[type_column] == "Convolution", "layer_id"]
+
+    assert len(expected) > 0
+    assert search_hit_ids(at) == list(expected)
+
+
+def test_dims_search_finds_input_layer(session_ids: dict[str, str]) -> None:
+    at = open_session(session_ids, SQUEEZENET)
+    full_hits = search_hit_ids(search(at, "1x3x224x224", field="dims"))
+    partial_hits = search_hit_ids(search(at, "224x224", field="dims"))
+
+    assert exception_texts(at) == []
+    # runtime/0 is the Input execution node data_0, of shape [1,3,224,224].
+    assert "runtime/0" in full_hits
+    assert set(full_hits) <= set(partial_hits)
+
+
+def test_dims_search_in_ir_graph(session_ids: dict[str, str]) -> None:
+    at = search(open_session(session_ids, SQUEEZENET), "1x3x224x224", field="dims", side="ir")
+    hits = search_hit_ids(at)
+
+    # main/0 is the Parameter data_0, and main/2 is the first Convolution, which consumes it.
+    assert "main/0" in hits
+    assert "main/2" in hits
+
+
+def test_search_pick_selects_layer(session_ids: dict[str, str]) -> None:
+    at = search(open_session(session_ids, SQUEEZENET), "n0/WithoutBiases")
+    pick_search_hit(at, "runtime/7")
+
+    assert at.session_state["selection"] == ("runtime", "runtime/7")
+    assert "n0/WithoutBiases" in code_texts(at)
+
+
+def test_search_pick_selects_table_row(session_ids: dict[str, str]) -> None:
+    session_id = session_ids[SQUEEZENET]
+    at = search(open_session(session_ids, SQUEEZENET), "n0/WithoutBiases")
+    pick_search_hit(at, "runtime/7")
+    table = layer_table(at, session_id)
+
+    assert selected_table_rows(at, layer_table_key(session_id)) == [table_position(table, "runtime/7")]
+
+
+def test_ir_pick_selects_fused_row(session_ids: dict[str, str], real_session: Callable[[str], Session]) -> None:
+    session_id = session_ids[SQUEEZENET]
+    at = search(open_session(session_ids, SQUEEZENET), "^n1$", side="ir", regex=True)
+    ir = real_session(SQUEEZENET).tables["ir_layers"]
+    relu_id = str(ir.loc[ir["name"] == "n1", "layer_id"].iloc[0])
+    pick_search_hit(at, relu_id)
+    mapping = real_session(SQUEEZENET).tables["mapping"]
+    runtime_ids = set(mapping.loc[mapping["ir_id"] == relu_id, "runtime_id"])
+    table = layer_table(at, session_id)
+    expected_rows = sorted(table_position(table, layer_id) for layer_id in runtime_ids)
+
+    assert at.session_state["selection"] == ("ir", relu_id)
+    assert len(runtime_ids) == 1
+    assert selected_table_rows(at, layer_table_key(session_id)) == expected_rows
+
+
+def test_table_row_click_selects_layer(session_ids: dict[str, str]) -> None:
+    session_id = session_ids[SQUEEZENET]
+    at = open_session(session_ids, SQUEEZENET)
+    table = layer_table(at, session_id)
+    click_table_rows(at, layer_table_key(session_id), [3])
+
+    assert exception_texts(at) == []
+    assert at.session_state["selection"] == ("runtime", table["layer_id"][3])
+    assert table["name"][3] in code_texts(at)
+    assert selected_table_rows(at, layer_table_key(session_id)) == [3]
+
+
+def test_added_table_row_wins(session_ids: dict[str, str]) -> None:
+    # In multi-row mode a click adds a row to the rows the page selected from the search.
+    session_id = session_ids[SQUEEZENET]
+    at = search(open_session(session_ids, SQUEEZENET), "n0/WithoutBiases")
+    pick_search_hit(at, "runtime/7")
+    table = layer_table(at, session_id)
+    picked_row = table_position(table, "runtime/7")
+    added_row = 0 if picked_row != 0 else 1
+    click_table_rows(at, layer_table_key(session_id), [picked_row, added_row])
+
+    assert at.session_state["selection"] == ("runtime", table["layer_id"][added_row])
+    assert selected_table_rows(at, layer_table_key(session_id)) == [added_row]
+
+
+def test_filtered_table_row_click_selects(session_ids: dict[str, str]) -> None:
+    session_id = session_ids[SQUEEZENET]
+    at = open_session(session_ids, SQUEEZENET)
+    at.multiselect(key="table_filter_types").set_value(["Concatenation"]).run()
+    table = layer_table(at, session_id)
+    click_table_rows(at, layer_table_key(session_id), [1])
+
+    assert set(table["layer_type"]) == {"Concatenation"}
+    assert at.session_state["selection"] == ("runtime", table["layer_id"][1])
+
+
+def test_removed_ir_layer_warns_runtime(session_ids: dict[str, str], real_session: Callable[[str], Session]) -> None:
+    ir = real_session(MAGIKA).tables["ir_layers"]
+    removed = ir[(ir["mapping_class"] == "removed") & (ir["type"] != "Constant")].iloc[0]
+    at = open_session(session_ids, MAGIKA)
+    at.session_state["selection"] = ("ir", removed["layer_id"])
+    at.run()
+    runtime_warnings = warning_texts(graph_column(at, "runtime"))
+
+    assert exception_texts(at) == []
+    assert len(runtime_warnings) == 1
+    assert f"IR layer {removed['name']!r}" in runtime_warnings[0]
+    assert "has no runtime layer" in runtime_warnings[0]
+    assert warning_texts(graph_column(at, "ir")) == []
+    assert removed["name"] in code_texts(at)
+
+
+def test_inserted_layer_warns_ir(session_ids: dict[str, str]) -> None:
+    session_id = session_ids[SQUEEZENET]
+    at = open_session(session_ids, SQUEEZENET)
+    table = layer_table(at, session_id)
+    inserted = table[(table["mapping_class"] == "inserted") & (table["layer_type"] == "Reorder")]
+    row = int(inserted.index[0])
+    click_table_rows(at, layer_table_key(session_id), [row])
+    ir_warnings = warning_texts(graph_column(at, "ir"))
+
+    assert exception_texts(at) == []
+    assert len(ir_warnings) == 1
+    assert f"Runtime layer {table['name'][row]!r} (Reorder)" in ir_warnings[0]
+    assert warning_texts(graph_column(at, "runtime")) == []
+
+
+def test_analysis_without_session_shows_info(session_ids: dict[str, str]) -> None:
+    at = open_page(new_app(), "analysis")
+
+    assert exception_texts(at) == []
+    assert [element.value for element in at.header] == ["Analysis"]
+    assert any(text.startswith("No session is open") for text in (element.value for element in at.info))
+
+
+@pytest.mark.parametrize(
+    ("session_id", "expected"),
+    [("20260101T000000Z_missing_CPU_abcdef", "not found"), ("../outside", "invalid session id")],
+)
+def test_bad_session_link_shows_error(session_id: str, expected: str, session_ids: dict[str, str]) -> None:
+    at = new_app(session_id).run()
+    errors = error_texts(at)
+
+    assert exception_texts(at) == []
+    assert len(errors) == 1
+    assert expected in errors[0]
+    assert repr(session_id) in errors[0]
