@@ -6,7 +6,9 @@ from typing import Any
 
 import streamlit as st
 
-OPEN_SESSION = "open_session"
+# Not "open_session": that is the key of the Sessions page's Open button, and Streamlit raises
+# when code writes the session state key of a widget drawn on the page.
+OPEN_SESSION = "open_session_id"
 SELECTION = "selection"
 JOB = "profile_job"
 _PAGES = "_pages"
