@@ -16,6 +16,7 @@ logger = logging.getLogger(__name__)
 
 _TABLE_KEY = "sessions_table"
 _IMPORTED = "imported_uploads"
+_CLEAR_SELECTION = "clear_sessions_selection"
 # Listing column -> header shown on the page.
 DISPLAY_COLUMNS = {
     "model_name": "model",
@@ -47,9 +48,13 @@ def render(sessions_dir: Path) -> None:
         return
 
     table = display_listing(listing)
+    if st.session_state.pop(_CLEAR_SELECTION, False):
+        # After a delete the selected row number points at another session, or past the end.
+        st.session_state[_TABLE_KEY] = {"selection": {"rows": [], "columns": []}}
     event = st.dataframe(table, hide_index=True, key=_TABLE_KEY, on_select="rerun",
                          selection_mode="single-row", width="stretch")
-    rows = event.selection.rows
+    # A file deleted outside this page, such as in another tab, can leave a row past the end.
+    rows = [row for row in event.selection.rows if row < len(table)]
     if not rows:
         st.caption(f"{len(table)} sessions. Select one to open, download or delete it.")
         return
@@ -94,6 +99,7 @@ def _confirm_delete(session_id: str, sessions_dir: Path) -> None:
             return
         logger.info("deleted session %s", session_id)
         st.session_state["confirm_delete"] = None
+        st.session_state[_CLEAR_SELECTION] = True
         if state.open_session_id() == session_id:
             state.open_session(None)
         st.rerun()
