@@ -44,7 +44,10 @@ def new_app(session_id: str | None = None) -> AppTest:
 
 
 def open_page(at: AppTest, url_path: str) -> AppTest:
-    """Run the app on the page registered under ``url_path``, as a click in the sidebar does."""
+    """Run the app on the page registered under ``url_path``, as a click in the navigation does.
+
+    Such a click loads the page without the query parameters of the page shown before.
+    """
     if not at._registered_pages:
         at.run()
     hashes = [page_hash for page_hash, info in at._registered_pages.items() if info.get("url_pathname") == url_path]
@@ -54,6 +57,7 @@ def open_page(at: AppTest, url_path: str) -> AppTest:
     # AppTest would request that page again on every later run, so the field is cleared after
     # this run. Later runs then stay on the page this run ended on, as a browser tab does.
     at._page_hash = hashes[0]
+    at.query_params.clear()
     try:
         at.run()
     finally:

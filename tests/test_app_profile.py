@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from ovstudio.session.store import read_session
 from ovstudio.ui.paths import SESSIONS_DIR_VARIABLE
+from ovstudio.ui.state import OPEN_SESSION
 from tests.app_support import (
     PROFILE_ITERATIONS,
     error_texts,
@@ -59,7 +60,7 @@ def profiled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Profiled]:
         at = new_app().run()
         upload_models(at, files_of(fetch("light_squeezenet")))
         start_profile(at)
-        session_id = at.session_state["open_session"]
+        session_id = at.session_state[OPEN_SESSION]
         assert session_id, f"no session opened; errors: {error_texts(at)}; exceptions: {exception_texts(at)}"
         yield Profiled(at, folder, session_id, session_files(folder), metric_values(at), layer_table(at, session_id))
 
@@ -144,7 +145,7 @@ def test_ir_upload_in_reverse_order_profiles(squeezenet_ir: Path, empty_sessions
     at = new_app().run()
     upload_models(at, files_of(squeezenet_ir.with_suffix(".bin"), squeezenet_ir))
     start_profile(at)
-    session_id = at.session_state["open_session"]
+    session_id = at.session_state[OPEN_SESSION]
 
     assert exception_texts(at) == []
     assert error_texts(at) == []
@@ -191,7 +192,7 @@ def test_invalid_shape_error_then_profile(empty_sessions_folder: Path) -> None:
 
     at.text_input(key="shape::x").set_value("1,3,48,320")
     start_profile(at)
-    session_id = at.session_state["open_session"]
+    session_id = at.session_state[OPEN_SESSION]
 
     assert error_texts(at) == []
     assert session_files(empty_sessions_folder) == [f"{session_id}.parquet"]
@@ -208,7 +209,7 @@ def test_wrong_rank_shape_reports_failure(empty_sessions_folder: Path) -> None:
     assert errors[0].startswith("Profile of ch_PP-OCRv4_rec_infer.onnx failed")
     assert "rank 3" in errors[0]
     assert "start_profile" in button_keys(at)
-    assert "open_session" not in at.session_state
+    assert OPEN_SESSION not in at.session_state
 
 
 def bad_upload(case: str, ir_xml: Path) -> list[tuple[str, bytes]]:

@@ -1,0 +1,188 @@
+"""The Sessions page through AppTest: listing, open, delete, download and import of real sessions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from ovstudio.ui.paths import SESSIONS_DIR_VARIABLE
+from ovstudio.ui.state import OPEN_SESSION
+from tests.app_support import (
+    OCTET_STREAM,
+    add_session,
+    click_table_rows,
+    error_texts,
+    exception_texts,
+    new_app,
+    open_page,
+    session_files,
+)
+
+SQUEEZENET = "light_squeezenet"
+MAGIKA = "magika"
+TABLE_KEY = "sessions_table"
+
+
+@pytest.fixture
+def sessions_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "sessions"
+    folder.mkdir()
+    monkeypatch.setenv(SESSIONS_DIR_VARIABLE, str(folder))
+    return folder
+
+
+@pytest.fixture
+def squeezenet_id(sessions_dir: Path, real_session_path: Callable[[str], Path]) -> str:
+    return add_session(real_session_path(SQUEEZENET), sessions_dir)
+
+
+@pytest.fixture
+def magika_id(sessions_dir: Path, real_session_path: Callable[[str], Path]) -> str:
+    return add_session(real_session_path(MAGIKA), sessions_dir)
+
+
+def sessions_page() -> AppTest:
+    return open_page(new_app(), "sessions")
+
+
+def listing(at: AppTest) -> pd.DataFrame:
+    return at.dataframe(key=TABLE_KEY).value
+
+
+def select_session(at: AppTest, session_id: str) -> AppTest:
+    """Click the row of ``session_id`` in the sessions table."""
+    ids = list(listing(at)["session id"])
+    return click_table_rows(at, TABLE_KEY, [ids.index(session_id)])
+
+
+def import_file(at: AppTest, name: str, data: bytes) -> AppTest:
+    at.file_uploader(key="session_import").set_value([(name, data, OCTET_STREAM)])
+    return at.run()
+
+
+def keys_of(widgets: object) -> list[str | None]:
+    return [widget.key for widget in widgets]  # type: ignore[attr-defined]
+
+
+def test_sessions_page_lists_sessions(squeezenet_id: str, magika_id: str) -> None:
+    table = listing(sessions_page())
+
+    assert sorted(table["session id"]) == sorted([squeezenet_id, magika_id])
+    assert sorted(table["model"]) == ["light_squeezenet", "model"]
+
+
+def test_empty_folder_shows_info(sessions_dir: Path) -> None:
+    at = sessions_page()
+
+    assert exception_texts(at) == []
+    assert any(str(sessions_dir) in element.value for element in at.info)
+
+
+def test_selected_session_shows_actions(squeezenet_id: str, magika_id: str) -> None:
+    at = select_session(sessions_page(), squeezenet_id)
+    downloads = [widget for widget in at.download_button if widget.key == "download_session"]
+
+    assert exception_texts(at) == []
+    assert keys_of(at.button) == ["open_session", "delete_session"]
+    assert len(downloads) == 1
+    assert downloads[0].label == "Download"
+    assert not downloads[0].disabled
+
+
+def test_open_button_opens_analysis(squeezenet_id: str, magika_id: str) -> None:
+    at = select_session(sessions_page(), squeezenet_id)
+    at.button(key="open_session").click().run()
+
+    assert exception_texts(at) == []
+    assert at.session_state[OPEN_SESSION] == squeezenet_id
+    assert at.query_params.get("session") == squeezenet_id
+    assert [element.value for element in at.subheader][:1] == ["light_squeezenet (onnx) on CPU"]
+
+
+def test_delete_asks_for_confirmation(sessions_dir: Path, squeezenet_id: str) -> None:
+    at = select_session(sessions_page(), squeezenet_id)
+    at.button(key="delete_session").click().run()
+
+    assert any(squeezenet_id in element.value for element in at.warning)
+    assert "confirm_delete_button" in keys_of(at.button)
+    assert session_files(sessions_dir) == [f"{squeezenet_id}.parquet"]
+
+
+@pytest.mark.parametrize("row", [0, 1])
+def test_confirmed_delete_removes_file(row: int, sessions_dir: Path, squeezenet_id: str, magika_id: str) -> None:
+    at = sessions_page()
+    deleted_id = listing(at)["session id"][row]
+    kept_id = next(session_id for session_id in (squeezenet_id, magika_id) if session_id != deleted_id)
+    click_table_rows(at, TABLE_KEY, [row])
+    at.button(key="delete_session").click().run()
+    at.button(key="confirm_delete_button").click().run()
+
+    assert exception_texts(at) == []
+    assert session_files(sessions_dir) == [f"{kept_id}.parquet"]
+    assert list(listing(at)["session id"]) == [kept_id]
+    # The row number selected before the delete must not select the session left.
+    assert keys_of(at.button) == []
+
+
+def test_delete_of_open_session_closes_it(sessions_dir: Path, squeezenet_id: str) -> None:
+    at = select_session(sessions_page(), squeezenet_id)
+    at.button(key="open_session").click().run()
+    open_page(at, "sessions")
+    select_session(at, squeezenet_id)
+    at.button(key="delete_session").click().run()
+    at.button(key="confirm_delete_button").click().run()
+
+    assert exception_texts(at) == []
+    assert session_files(sessions_dir) == []
+    assert at.session_state[OPEN_SESSION] is None
+
+
+def test_import_adds_session(sessions_dir: Path, squeezenet_id: str,
+                             real_session_path: Callable[[str], Path]) -> None:
+    exported = real_session_path(MAGIKA)
+    at = import_file(sessions_page(), "exported magika.parquet", exported.read_bytes())
+    successes = [element.value for element in at.success]
+
+    assert exception_texts(at) == []
+    assert successes == [f"Imported as session {exported.stem}."]
+    assert session_files(sessions_dir) == sorted([f"{squeezenet_id}.parquet", exported.name])
+    assert (sessions_dir / exported.name).read_bytes() == exported.read_bytes()
+    assert exported.stem in list(listing(at)["session id"])
+
+
+def test_repeated_import_keeps_one_file(sessions_dir: Path, squeezenet_id: str) -> None:
+    data = (sessions_dir / f"{squeezenet_id}.parquet").read_bytes()
+    at = import_file(sessions_page(), f"{squeezenet_id}.parquet", data)
+
+    assert [element.value for element in at.success] == [f"Imported as session {squeezenet_id}."]
+    assert session_files(sessions_dir) == [f"{squeezenet_id}.parquet"]
+
+
+def bad_import(case: str, session_file: Path) -> bytes:
+    """Build the bytes of one rejected import."""
+    data = session_file.read_bytes()
+    if case == "random bytes":
+        return bytes(range(256)) * 8
+    if case == "truncated session":
+        return data[: len(data) // 2]
+    if case == "csv renamed":
+        return b"session_id,model_name\nabc,resnet50\n"
+    return b""
+
+
+@pytest.mark.parametrize("case", ["random bytes", "truncated session", "csv renamed", "empty file"])
+def test_bad_import_adds_nothing(case: str, sessions_dir: Path, squeezenet_id: str) -> None:
+    files_before = session_files(sessions_dir)
+    name = f"{case.replace(' ', '_')}.parquet"
+    at = import_file(sessions_page(), name, bad_import(case, sessions_dir / f"{squeezenet_id}.parquet"))
+    errors = error_texts(at)
+
+    assert exception_texts(at) == []
+    assert len(errors) == 1
+    assert repr(name) in errors[0]
+    assert session_files(sessions_dir) == files_before
+    assert list(listing(at)["session id"]) == [squeezenet_id]
