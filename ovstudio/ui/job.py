@@ -11,7 +11,7 @@ import logging
 import tempfile
 import threading
 import time
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from ovstudio.errors import OvStudioError, ProfilingCancelled
 from ovstudio.pipeline import profile_model
@@ -42,11 +42,12 @@ class ProfileJob:
         files: list[tuple[str, bytes]],
         settings: ProfileSettings,
         sessions_dir: Path,
-        input_arrays: dict[str, bytes] | None = None,
+        input_arrays: dict[str, tuple[str, bytes]] | None = None,
     ) -> None:
         self.model_label = files[0][0] if files else "model"
         self._files = files
-        # Input name -> bytes of an uploaded .npy file, written to a temporary folder for the run.
+        # Input name -> (file name, bytes) of an uploaded .npy file, written to a temporary folder
+        # for the run.
         self._input_arrays = input_arrays or {}
         self._settings = settings
         self._sessions_dir = sessions_dir
@@ -90,8 +91,12 @@ class ProfileJob:
 
     def _with_input_files(self, folder: Path) -> ProfileSettings:
         input_files = dict(self._settings.input_files)
-        for index, (input_name, data) in enumerate(sorted(self._input_arrays.items())):
-            path = folder / f"input{index}.npy"
+        for index, (input_name, (file_name, data)) in enumerate(sorted(self._input_arrays.items())):
+            # One folder per input keeps the uploaded file name, which the session records as
+            # the input's data_source.
+            name = PurePath(file_name).name
+            path = folder / f"input{index}" / (name if name not in ("", ".", "..") else "input.npy")
+            path.parent.mkdir()
             path.write_bytes(data)
             input_files[input_name] = str(path)
         return dataclasses.replace(self._settings, input_files=input_files)

@@ -152,14 +152,14 @@ def _settings_form(model_inputs: list[dict[str, Any]]) -> dict[str, Any]:
     return values
 
 
-def _input_arrays(model_inputs: list[dict[str, Any]]) -> dict[str, bytes]:
-    arrays: dict[str, bytes] = {}
+def _input_arrays(model_inputs: list[dict[str, Any]]) -> dict[str, tuple[str, bytes]]:
+    arrays: dict[str, tuple[str, bytes]] = {}
     with st.expander("Input data (.npy, optional; random data otherwise)"):
         for item in model_inputs:
             upload = st.file_uploader(f"{item['name']} ({item['element_type']}, {item['shape']})", type=["npy"],
                                       key=f"npy::{item['name']}")
             if upload is not None:
-                arrays[item["name"]] = upload.getvalue()
+                arrays[item["name"]] = (upload.name, upload.getvalue())
     return arrays
 
 
@@ -192,7 +192,7 @@ def _build_settings(device: str, values: dict[str, Any]) -> ProfileSettings:
 
 
 def _start(files: list[tuple[str, bytes]], device: str | None, values: dict[str, Any],
-           input_arrays: dict[str, bytes], sessions_dir: Path) -> None:
+           input_arrays: dict[str, tuple[str, bytes]], sessions_dir: Path) -> None:
     if device is None:
         return
     try:
