@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import io
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import openvino as ov
 import pandas as pd
 import pytest
@@ -15,6 +17,7 @@ from ovstudio.session.store import read_session
 from ovstudio.ui.paths import SESSIONS_DIR_VARIABLE
 from ovstudio.ui.state import OPEN_SESSION
 from tests.app_support import (
+    OCTET_STREAM,
     PROFILE_ITERATIONS,
     error_texts,
     exception_texts,
@@ -76,6 +79,7 @@ def squeezenet_ir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def empty_sessions_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder = tmp_path / "sessions"
+    folder.mkdir()
     monkeypatch.setenv(SESSIONS_DIR_VARIABLE, str(folder))
     return folder
 
@@ -187,7 +191,7 @@ def test_invalid_shape_error_then_profile(empty_sessions_folder: Path) -> None:
     assert len(errors) == 1
     assert "input 'x'" in errors[0]
     assert "'abc'" in errors[0]
-    assert not empty_sessions_folder.exists()
+    assert session_files(empty_sessions_folder) == []
     assert "start_profile" in button_keys(at)
 
     at.text_input(key="shape::x").set_value("1,3,48,320")
@@ -210,6 +214,41 @@ def test_wrong_rank_shape_reports_failure(empty_sessions_folder: Path) -> None:
     assert "rank 3" in errors[0]
     assert "start_profile" in button_keys(at)
     assert OPEN_SESSION not in at.session_state
+
+
+def npy_bytes(shape: tuple[int, ...]) -> bytes:
+    stream = io.BytesIO()
+    np.save(stream, np.random.default_rng(0).random(shape, dtype=np.float32))
+    return stream.getvalue()
+
+
+def test_settings_reach_session(empty_sessions_folder: Path) -> None:
+    at = upload_models(new_app().run(), files_of(fetch("light_squeezenet")))
+    at.file_uploader(key="npy::data_0").set_value([("cat.npy", npy_bytes((1, 3, 224, 224)), OCTET_STREAM)])
+    at.selectbox(key="precision").set_value("f32")
+    at.radio(key="budget").set_value("seconds").run()
+    at.number_input(key="time_s").set_value(0.3)
+    at.button(key="start_profile").click().run()
+    session = read_session(empty_sessions_folder / f"{at.session_state[OPEN_SESSION]}.parquet")
+
+    assert error_texts(at) == []
+    assert session.info["settings_time_s"] == 0.3
+    assert session.info["settings_iterations"] is None
+    assert session.info["settings_precision"] == "f32"
+    assert metric_values(at)["Precision used"] == "f32"
+    assert list(session.tables["inputs"]["data_source"]) == ["cat.npy"]
+
+
+def test_wrong_npy_shape_names_file(empty_sessions_folder: Path) -> None:
+    at = upload_models(new_app().run(), files_of(fetch("light_squeezenet")))
+    at.file_uploader(key="npy::data_0").set_value([("small.npy", npy_bytes((1, 3, 8, 8)), OCTET_STREAM)])
+    start_profile(at)
+    errors = error_texts(at)
+
+    assert exception_texts(at) == []
+    assert len(errors) == 1
+    assert "small.npy" in errors[0]
+    assert session_files(empty_sessions_folder) == []
 
 
 def bad_upload(case: str, ir_xml: Path) -> list[tuple[str, bytes]]:
