@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from ovstudio.coloring import COLORING_MODES, color_ir_layers, color_runtime_layers
 from ovstudio.session.store import Session
+from ovstudio.ui.graphs_view import WINDOW_NODES
 from tests.app_support import (
     add_session,
     click_table_rows,
@@ -268,6 +269,100 @@ def test_inserted_layer_warns_ir(session_ids: dict[str, str]) -> None:
     assert len(ir_warnings) == 1
     assert f"Runtime layer {table['name'][row]!r} (Reorder)" in ir_warnings[0]
     assert warning_texts(graph_column(at, "runtime")) == []
+
+
+def caption_counts(at: AppTest) -> list[str]:
+    """Return the "<drawn> of <total>" part of each graph's caption."""
+    return [element.value.split(" nodes drawn")[0] for element in at.caption if " nodes drawn" in element.value]
+
+
+def test_around_selection_draws_window(session_ids: dict[str, str]) -> None:
+    at = open_session(session_ids, DENSENET)
+    at.session_state["selection"] = ("runtime", "runtime/7")
+    whole_counts = caption_counts(at.run())
+    at.toggle(key="around_selection").set_value(True).run()
+    totals = [count.split(" of ")[1] for count in whole_counts]
+
+    assert exception_texts(at) == []
+    assert len(whole_counts) == 2
+    assert whole_counts == [f"{total} of {total}" for total in totals]
+    assert caption_counts(at) == [f"{WINDOW_NODES} of {total}" for total in totals]
+
+
+def test_hiding_ir_drops_ir_graph(session_ids: dict[str, str]) -> None:
+    at = open_session(session_ids, SQUEEZENET)
+    at.toggle(key="show_ir").set_value(False).run()
+    text = markdown_text(at)
+
+    assert exception_texts(at) == []
+    assert "**Runtime graph (execution nodes)**" in text
+    assert "**Original IR graph**" not in text
+
+
+def test_expanded_graphs_move_details(session_ids: dict[str, str]) -> None:
+    at = open_session(session_ids, SQUEEZENET)
+    details_in_column = any("**Details**" in markdown_text(column) for column in at.columns)
+    at.toggle(key="expand_graphs").set_value(True).run()
+
+    assert exception_texts(at) == []
+    assert details_in_column
+    assert "**Details**" in markdown_text(at)
+    assert not any("**Details**" in markdown_text(column) for column in at.columns)
+
+
+def test_edge_shapes_toggle_runs(session_ids: dict[str, str]) -> None:
+    at = open_session(session_ids, SQUEEZENET)
+    at.toggle(key="edge_shapes").set_value(True).run()
+
+    assert exception_texts(at) == []
+    assert caption_counts(at)
+
+
+def test_details_show_layer_time(session_ids: dict[str, str]) -> None:
+    at = open_session(session_ids, SQUEEZENET)
+    at.session_state["selection"] = ("runtime", "runtime/7")
+    at.run()
+    metrics = {metric.label: metric.value for metric in at.metric}
+
+    assert exception_texts(at) == []
+    assert metrics["Median"].endswith("µs") or metrics["Median"].endswith("ms")
+    assert [tab.label for tab in at.tabs] == ["Time", "Shapes", "Mapping", "Attributes", "rt_info"]
+
+
+def test_unknown_selection_is_dropped(session_ids: dict[str, str]) -> None:
+    at = open_session(session_ids, SQUEEZENET)
+    at.session_state["selection"] = ("runtime", "runtime/99999")
+    at.run()
+
+    assert exception_texts(at) == []
+    assert at.session_state["selection"] is None
+
+
+def test_other_session_clears_selection(session_ids: dict[str, str]) -> None:
+    at = open_session(session_ids, SQUEEZENET)
+    at.session_state["selection"] = ("runtime", "runtime/7")
+    at.run()
+    at.query_params["session"] = session_ids[MAGIKA]
+    at.run()
+
+    assert exception_texts(at) == []
+    assert at.session_state["selection"] is None
+    assert [element.value for element in at.subheader][:1] == ["model (onnx) on CPU"]
+
+
+def test_table_filters_narrow_rows(session_ids: dict[str, str]) -> None:
+    session_id = session_ids[SQUEEZENET]
+    at = open_session(session_ids, SQUEEZENET)
+    full = layer_table(at, session_id)
+    at.text_input(key="table_filter_name").set_value("withoutbiases")
+    at.toggle(key="table_executed_only").set_value(True).run()
+    filtered = layer_table(at, session_id)
+    expected = full[full["name"].str.contains("withoutbiases", case=False, regex=False) & (full["status"] == "executed")]
+
+    assert exception_texts(at) == []
+    assert len(filtered) > 0
+    assert list(filtered["layer_id"]) == list(expected["layer_id"])
+    assert [widget.key for widget in at.download_button] == ["download_layers"]
 
 
 def test_analysis_without_session_shows_info(session_ids: dict[str, str]) -> None:
