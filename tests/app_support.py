@@ -15,7 +15,7 @@ from streamlit.testing.v1.element_tree import Block
 
 from ovstudio.coloring import Coloring
 from ovstudio.legend import TimeScale
-from ovstudio.ui.graphs_view import TITLES
+from ovstudio.ui.graphs_view import _LAST_KEY, TITLES
 from ovstudio.ui.paths import SESSIONS_DIR_VARIABLE
 from ovstudio.ui.state import SESSION_QUERY_PARAM
 
@@ -50,7 +50,8 @@ def open_page(at: AppTest, url_path: str) -> AppTest:
     """
     if not at._registered_pages:
         at.run()
-    hashes = [page_hash for page_hash, info in at._registered_pages.items() if info.get("url_pathname") == url_path]
+    pages = at._registered_pages.items()
+    hashes = [page_hash for page_hash, info in pages if info.get("url_pathname") == url_path]
     assert hashes, f"no page with url path {url_path!r}"
     # NOTE: AppTest.switch_page (Streamlit 1.67) resolves a page from its script file, and the
     # studio's pages are functions, so the page is requested through AppTest's private field.
@@ -118,7 +119,19 @@ def click_table_rows(at: AppTest, key: str, rows: list[int]) -> AppTest:
     return at.run()
 
 
-def search(at: AppTest, query: str, field: str = "name", side: str = "runtime", regex: bool = False) -> AppTest:
+def click_graph_node(at: AppTest, side: str, node_id: str) -> AppTest:
+    """Click a node of a graph, then rerun.
+
+    AppTest cannot click inside the graph component, so the node id is written where Streamlit
+    keeps the component's value: the session state of the component's key, which the page
+    records for each side under ``_LAST_KEY``.
+    """
+    at.session_state[at.session_state[_LAST_KEY + side]] = node_id
+    return at.run()
+
+
+def search(at: AppTest, query: str, field: str = "name", side: str = "runtime",
+           regex: bool = False) -> AppTest:
     at.text_input(key="search_query").set_value(query)
     at.selectbox(key="search_field").set_value(field)
     at.selectbox(key="search_side").set_value(side)

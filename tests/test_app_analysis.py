@@ -15,6 +15,7 @@ from ovstudio.session.store import Session
 from ovstudio.ui.graphs_view import WINDOW_NODES
 from tests.app_support import (
     add_session,
+    click_graph_node,
     click_table_rows,
     error_texts,
     exception_texts,
@@ -31,6 +32,9 @@ from tests.app_support import (
     selected_table_rows,
     sessions_folder_env,
 )
+
+# The real_session fixture: catalog key -> the session profiled from that model.
+SessionReader = Callable[[str], Session]
 
 SQUEEZENET = "light_squeezenet"
 DENSENET = "light_densenet121"
@@ -72,7 +76,7 @@ def table_position(table: pd.DataFrame, layer_id: str) -> int:
     [(mode, False) for mode in COLORING_MODES] + [("execution_time", True)],
 )
 def test_coloring_mode_draws_legends(
-    mode: str, log_scale: bool, session_ids: dict[str, str], real_session: Callable[[str], Session]
+    mode: str, log_scale: bool, session_ids: dict[str, str], real_session: SessionReader
 ) -> None:
     at = open_session(session_ids, DENSENET)
     at.selectbox(key="coloring_mode").set_value(mode).run()
@@ -81,7 +85,8 @@ def test_coloring_mode_draws_legends(
     tables = real_session(DENSENET).tables
     runtime_mode = mode if ONE_SIDE_MODES.get(mode, "runtime") == "runtime" else "layer_type"
     ir_mode = mode if ONE_SIDE_MODES.get(mode, "ir") == "ir" else "layer_type"
-    runtime_coloring = color_runtime_layers(tables["runtime_layers"], runtime_mode, log_scale)  # type: ignore[arg-type]
+    runtime_coloring = color_runtime_layers(tables["runtime_layers"], runtime_mode,  # type: ignore[arg-type]
+                                            log_scale)
     ir_coloring = color_ir_layers(tables["ir_layers"], tables["runtime_layers"], tables["mapping"],
                                   ir_mode, log_scale)  # type: ignore[arg-type]
     runtime_text = markdown_text(graph_column(at, "runtime"))
@@ -107,7 +112,7 @@ def test_charts_render_when_expanded(session_ids: dict[str, str]) -> None:
         assert title in open_text, title
 
 
-def test_name_search_finds_substring(session_ids: dict[str, str], real_session: Callable[[str], Session]) -> None:
+def test_name_search_finds_substring(session_ids: dict[str, str], real_session: SessionReader) -> None:
     at = search(open_session(session_ids, SQUEEZENET), "withoutbiases")
     runtime = real_session(SQUEEZENET).tables["runtime_layers"]
     expected = runtime.loc[runtime["name"].str.contains("withoutbiases", case=False, regex=False), "layer_id"]
@@ -116,7 +121,7 @@ def test_name_search_finds_substring(session_ids: dict[str, str], real_session: 
     assert search_hit_ids(at) == list(expected)
 
 
-def test_name_search_finds_regex(session_ids: dict[str, str], real_session: Callable[[str], Session]) -> None:
+def test_name_search_finds_regex(session_ids: dict[str, str], real_session: SessionReader) -> None:
     pattern = r"^n\d+/WithoutBiases$"
     at = search(open_session(session_ids, SQUEEZENET), pattern, regex=True)
     runtime = real_session(SQUEEZENET).tables["runtime_layers"]
@@ -127,7 +132,7 @@ def test_name_search_finds_regex(session_ids: dict[str, str], real_session: Call
     assert search_hit_ids(at) == expected
 
 
-def test_invalid_regex_names_pattern(session_ids: dict[str, str], real_session: Callable[[str], Session]) -> None:
+def test_invalid_regex_names_pattern(session_ids: dict[str, str], real_session: SessionReader) -> None:
     at = search(open_session(session_ids, SQUEEZENET), "n1(", regex=True)
     errors = error_texts(at)
 
@@ -135,12 +140,13 @@ def test_invalid_regex_names_pattern(session_ids: dict[str, str], real_session: 
     assert len(errors) == 1
     assert "'n1('" in errors[0]
     assert search_hit_ids(at) == []
-    assert len(layer_table(at, session_ids[SQUEEZENET])) == len(real_session(SQUEEZENET).tables["runtime_layers"])
+    runtime_count = len(real_session(SQUEEZENET).tables["runtime_layers"])
+    assert len(layer_table(at, session_ids[SQUEEZENET])) == runtime_count
 
 
 @pytest.mark.parametrize(("side", "type_column"), [("runtime", "layer_type"), ("ir", "type")])
 def test_type_search_finds_convolutions(
-    side: str, type_column: str, session_ids: dict[str, str], real_session: Callable[[str], Session]
+    side: str, type_column: str, session_ids: dict[str, str], real_session: SessionReader
 ) -> None:
     at = search(open_session(session_ids, SQUEEZENET), "Convolution", field="type", side=side)
     layers = real_session(SQUEEZENET).tables[f"{side}_layers"]
@@ -187,7 +193,7 @@ def test_search_pick_selects_table_row(session_ids: dict[str, str]) -> None:
     assert selected_table_rows(at, layer_table_key(session_id)) == [table_position(table, "runtime/7")]
 
 
-def test_ir_pick_selects_fused_row(session_ids: dict[str, str], real_session: Callable[[str], Session]) -> None:
+def test_ir_pick_selects_fused_row(session_ids: dict[str, str], real_session: SessionReader) -> None:
     session_id = session_ids[SQUEEZENET]
     at = search(open_session(session_ids, SQUEEZENET), "^n1$", side="ir", regex=True)
     ir = real_session(SQUEEZENET).tables["ir_layers"]
@@ -240,7 +246,31 @@ def test_filtered_table_row_click_selects(session_ids: dict[str, str]) -> None:
     assert at.session_state["selection"] == ("runtime", table["layer_id"][1])
 
 
-def test_removed_ir_layer_warns_runtime(session_ids: dict[str, str], real_session: Callable[[str], Session]) -> None:
+def test_graph_click_selects_layer(session_ids: dict[str, str]) -> None:
+    session_id = session_ids[SQUEEZENET]
+    at = open_session(session_ids, SQUEEZENET)
+    # main/5 is the Relu n1, which the plugin fused into the Convolution runtime/7.
+    click_graph_node(at, "ir", "main/5")
+    table = layer_table(at, session_id)
+
+    assert exception_texts(at) == []
+    assert at.session_state["selection"] == ("ir", "main/5")
+    assert selected_table_rows(at, layer_table_key(session_id)) == [table_position(table, "runtime/7")]
+
+
+def test_row_click_beats_earlier_graph_click(session_ids: dict[str, str]) -> None:
+    session_id = session_ids[SQUEEZENET]
+    at = open_session(session_ids, SQUEEZENET)
+    click_graph_node(at, "ir", "main/5")
+    table = layer_table(at, session_id)
+    click_table_rows(at, layer_table_key(session_id), [0])
+    # The graph still returns main/5, its last clicked node, on every later run.
+    at.run()
+
+    assert at.session_state["selection"] == ("runtime", table["layer_id"][0])
+
+
+def test_removed_ir_layer_warns_runtime(session_ids: dict[str, str], real_session: SessionReader) -> None:
     ir = real_session(MAGIKA).tables["ir_layers"]
     removed = ir[(ir["mapping_class"] == "removed") & (ir["type"] != "Constant")].iloc[0]
     at = open_session(session_ids, MAGIKA)
@@ -273,7 +303,8 @@ def test_inserted_layer_warns_ir(session_ids: dict[str, str]) -> None:
 
 def caption_counts(at: AppTest) -> list[str]:
     """Return the "<drawn> of <total>" part of each graph's caption."""
-    return [element.value.split(" nodes drawn")[0] for element in at.caption if " nodes drawn" in element.value]
+    captions = [element.value for element in at.caption]
+    return [text.split(" nodes drawn")[0] for text in captions if " nodes drawn" in text]
 
 
 def test_around_selection_draws_window(session_ids: dict[str, str]) -> None:
@@ -357,7 +388,8 @@ def test_table_filters_narrow_rows(session_ids: dict[str, str]) -> None:
     at.text_input(key="table_filter_name").set_value("withoutbiases")
     at.toggle(key="table_executed_only").set_value(True).run()
     filtered = layer_table(at, session_id)
-    expected = full[full["name"].str.contains("withoutbiases", case=False, regex=False) & (full["status"] == "executed")]
+    named = full["name"].str.contains("withoutbiases", case=False, regex=False)
+    expected = full[named & (full["status"] == "executed")]
 
     assert exception_texts(at) == []
     assert len(filtered) > 0

@@ -65,7 +65,8 @@ def profiled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Profiled]:
         start_profile(at)
         session_id = at.session_state[OPEN_SESSION]
         assert session_id, f"no session opened; errors: {error_texts(at)}; exceptions: {exception_texts(at)}"
-        yield Profiled(at, folder, session_id, session_files(folder), metric_values(at), layer_table(at, session_id))
+        table = layer_table(at, session_id)
+        yield Profiled(at, folder, session_id, session_files(folder), metric_values(at), table)
 
 
 @pytest.fixture(scope="module")
@@ -168,7 +169,8 @@ def test_dynamic_input_gets_shape_field(empty_sessions_folder: Path) -> None:
 def test_only_dynamic_inputs_get_shape_fields(empty_sessions_folder: Path) -> None:
     # silero_vad_ifless has two dynamic inputs (input, state) and a static scalar (sr).
     at = upload_models(new_app().run(), files_of(fetch("silero_vad_ifless")))
-    npy_keys = sorted(widget.key for widget in at.file_uploader if widget.key and widget.key.startswith("npy::"))
+    uploader_keys = [widget.key or "" for widget in at.file_uploader]
+    npy_keys = sorted(key for key in uploader_keys if key.startswith("npy::"))
 
     assert shape_field_keys(at) == ["shape::input", "shape::state"]
     assert npy_keys == ["npy::input", "npy::sr", "npy::state"]

@@ -113,7 +113,8 @@ def test_delete_asks_for_confirmation(sessions_dir: Path, squeezenet_id: str) ->
 
 
 @pytest.mark.parametrize("row", [0, 1])
-def test_confirmed_delete_removes_file(row: int, sessions_dir: Path, squeezenet_id: str, magika_id: str) -> None:
+def test_confirmed_delete_removes_file(row: int, sessions_dir: Path, squeezenet_id: str,
+                                      magika_id: str) -> None:
     at = sessions_page()
     deleted_id = listing(at)["session id"][row]
     kept_id = next(session_id for session_id in (squeezenet_id, magika_id) if session_id != deleted_id)
