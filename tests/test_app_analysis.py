@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -53,6 +54,37 @@ def session_ids(tmp_path_factory: pytest.TempPathFactory,
     ids = {key: add_session(real_session_path(key), folder) for key in (SQUEEZENET, DENSENET, MAGIKA)}
     with sessions_folder_env(folder):
         yield ids
+
+
+@dataclasses.dataclass(frozen=True)
+class SqueezenetLayers:
+    """Layer ids of light_squeezenet that the tests select, looked up by name and type."""
+
+    runtime_input: str  # the Input execution node data_0, of shape [1,3,224,224]
+    runtime_conv: str  # the Convolution n0/WithoutBiases, with n0 (Add) and n1 (Relu) fused into it
+    ir_parameter: str  # the Parameter data_0
+    ir_conv: str  # the first Convolution, n0/WithoutBiases, which consumes data_0
+    ir_relu: str  # the Relu n1
+
+
+@pytest.fixture(scope="module")
+def squeezenet(real_session: SessionReader) -> SqueezenetLayers:
+    tables = real_session(SQUEEZENET).tables
+    runtime, ir = tables["runtime_layers"], tables["ir_layers"]
+
+    def runtime_id(mask: pd.Series) -> str:
+        return str(runtime.loc[mask, "layer_id"].iloc[0])
+
+    def ir_id(mask: pd.Series) -> str:
+        return str(ir.loc[mask, "layer_id"].iloc[0])
+
+    return SqueezenetLayers(
+        runtime_input=runtime_id(runtime["layer_type"] == "Input"),
+        runtime_conv=runtime_id(runtime["name"] == "n0/WithoutBiases"),
+        ir_parameter=ir_id(ir["type"] == "Parameter"),
+        ir_conv=ir_id(ir["name"] == "n0/WithoutBiases"),
+        ir_relu=ir_id(ir["name"] == "n1"),
+    )
 
 
 def open_session(session_ids: dict[str, str], key: str) -> AppTest:
@@ -156,57 +188,49 @@ def test_type_search_finds_convolutions(
     assert search_hit_ids(at) == list(expected)
 
 
-def test_dims_search_finds_input_layer(session_ids: dict[str, str]) -> None:
+def test_dims_search_finds_input_layer(session_ids: dict[str, str], squeezenet: SqueezenetLayers) -> None:
     at = open_session(session_ids, SQUEEZENET)
     full_hits = search_hit_ids(search(at, "1x3x224x224", field="dims"))
     partial_hits = search_hit_ids(search(at, "224x224", field="dims"))
 
     assert exception_texts(at) == []
-    # runtime/0 is the Input execution node data_0, of shape [1,3,224,224].
-    assert "runtime/0" in full_hits
+    assert squeezenet.runtime_input in full_hits
     assert set(full_hits) <= set(partial_hits)
 
 
-def test_dims_search_in_ir_graph(session_ids: dict[str, str]) -> None:
+def test_dims_search_in_ir_graph(session_ids: dict[str, str], squeezenet: SqueezenetLayers) -> None:
     at = search(open_session(session_ids, SQUEEZENET), "1x3x224x224", field="dims", side="ir")
     hits = search_hit_ids(at)
 
-    # main/0 is the Parameter data_0, and main/2 is the first Convolution, which consumes it.
-    assert "main/0" in hits
-    assert "main/2" in hits
+    assert squeezenet.ir_parameter in hits
+    assert squeezenet.ir_conv in hits
 
 
-def test_search_pick_selects_layer(session_ids: dict[str, str]) -> None:
+def test_search_pick_selects_layer(session_ids: dict[str, str], squeezenet: SqueezenetLayers) -> None:
     at = search(open_session(session_ids, SQUEEZENET), "n0/WithoutBiases")
-    pick_search_hit(at, "runtime/7")
+    pick_search_hit(at, squeezenet.runtime_conv)
 
-    assert at.session_state["selection"] == ("runtime", "runtime/7")
+    assert at.session_state["selection"] == ("runtime", squeezenet.runtime_conv)
     assert "n0/WithoutBiases" in code_texts(at)
 
 
-def test_search_pick_selects_table_row(session_ids: dict[str, str]) -> None:
+def test_search_pick_selects_table_row(session_ids: dict[str, str], squeezenet: SqueezenetLayers) -> None:
     session_id = session_ids[SQUEEZENET]
     at = search(open_session(session_ids, SQUEEZENET), "n0/WithoutBiases")
-    pick_search_hit(at, "runtime/7")
-    table = layer_table(at, session_id)
+    pick_search_hit(at, squeezenet.runtime_conv)
+    expected_row = table_position(layer_table(at, session_id), squeezenet.runtime_conv)
 
-    assert selected_table_rows(at, layer_table_key(session_id)) == [table_position(table, "runtime/7")]
+    assert selected_table_rows(at, layer_table_key(session_id)) == [expected_row]
 
 
-def test_ir_pick_selects_fused_row(session_ids: dict[str, str], real_session: SessionReader) -> None:
+def test_ir_pick_selects_fused_row(session_ids: dict[str, str], squeezenet: SqueezenetLayers) -> None:
     session_id = session_ids[SQUEEZENET]
     at = search(open_session(session_ids, SQUEEZENET), "^n1$", side="ir", regex=True)
-    ir = real_session(SQUEEZENET).tables["ir_layers"]
-    relu_id = str(ir.loc[ir["name"] == "n1", "layer_id"].iloc[0])
-    pick_search_hit(at, relu_id)
-    mapping = real_session(SQUEEZENET).tables["mapping"]
-    runtime_ids = set(mapping.loc[mapping["ir_id"] == relu_id, "runtime_id"])
-    table = layer_table(at, session_id)
-    expected_rows = sorted(table_position(table, layer_id) for layer_id in runtime_ids)
+    pick_search_hit(at, squeezenet.ir_relu)
+    expected_row = table_position(layer_table(at, session_id), squeezenet.runtime_conv)
 
-    assert at.session_state["selection"] == ("ir", relu_id)
-    assert len(runtime_ids) == 1
-    assert selected_table_rows(at, layer_table_key(session_id)) == expected_rows
+    assert at.session_state["selection"] == ("ir", squeezenet.ir_relu)
+    assert selected_table_rows(at, layer_table_key(session_id)) == [expected_row]
 
 
 def test_table_row_click_selects_layer(session_ids: dict[str, str]) -> None:
@@ -221,13 +245,13 @@ def test_table_row_click_selects_layer(session_ids: dict[str, str]) -> None:
     assert selected_table_rows(at, layer_table_key(session_id)) == [3]
 
 
-def test_added_table_row_wins(session_ids: dict[str, str]) -> None:
+def test_added_table_row_wins(session_ids: dict[str, str], squeezenet: SqueezenetLayers) -> None:
     # In multi-row mode a click adds a row to the rows the page selected from the search.
     session_id = session_ids[SQUEEZENET]
     at = search(open_session(session_ids, SQUEEZENET), "n0/WithoutBiases")
-    pick_search_hit(at, "runtime/7")
+    pick_search_hit(at, squeezenet.runtime_conv)
     table = layer_table(at, session_id)
-    picked_row = table_position(table, "runtime/7")
+    picked_row = table_position(table, squeezenet.runtime_conv)
     added_row = 0 if picked_row != 0 else 1
     click_table_rows(at, layer_table_key(session_id), [picked_row, added_row])
 
@@ -246,25 +270,24 @@ def test_filtered_table_row_click_selects(session_ids: dict[str, str]) -> None:
     assert at.session_state["selection"] == ("runtime", table["layer_id"][1])
 
 
-def test_graph_click_selects_layer(session_ids: dict[str, str]) -> None:
+def test_graph_click_selects_layer(session_ids: dict[str, str], squeezenet: SqueezenetLayers) -> None:
     session_id = session_ids[SQUEEZENET]
     at = open_session(session_ids, SQUEEZENET)
-    # main/5 is the Relu n1, which the plugin fused into the Convolution runtime/7.
-    click_graph_node(at, "ir", "main/5")
-    table = layer_table(at, session_id)
+    click_graph_node(at, "ir", squeezenet.ir_relu)
+    expected_row = table_position(layer_table(at, session_id), squeezenet.runtime_conv)
 
     assert exception_texts(at) == []
-    assert at.session_state["selection"] == ("ir", "main/5")
-    assert selected_table_rows(at, layer_table_key(session_id)) == [table_position(table, "runtime/7")]
+    assert at.session_state["selection"] == ("ir", squeezenet.ir_relu)
+    assert selected_table_rows(at, layer_table_key(session_id)) == [expected_row]
 
 
-def test_row_click_beats_earlier_graph_click(session_ids: dict[str, str]) -> None:
+def test_row_click_beats_graph_click(session_ids: dict[str, str], squeezenet: SqueezenetLayers) -> None:
     session_id = session_ids[SQUEEZENET]
     at = open_session(session_ids, SQUEEZENET)
-    click_graph_node(at, "ir", "main/5")
+    click_graph_node(at, "ir", squeezenet.ir_relu)
     table = layer_table(at, session_id)
     click_table_rows(at, layer_table_key(session_id), [0])
-    # The graph still returns main/5, its last clicked node, on every later run.
+    # The graph still returns the Relu, its last clicked node, on every later run.
     at.run()
 
     assert at.session_state["selection"] == ("runtime", table["layer_id"][0])
@@ -307,9 +330,11 @@ def caption_counts(at: AppTest) -> list[str]:
     return [text.split(" nodes drawn")[0] for text in captions if " nodes drawn" in text]
 
 
-def test_around_selection_draws_window(session_ids: dict[str, str]) -> None:
+def test_around_selection_draws_window(session_ids: dict[str, str], real_session: SessionReader) -> None:
+    runtime = real_session(DENSENET).tables["runtime_layers"]
+    conv_id = str(runtime.loc[runtime["layer_type"] == "Convolution", "layer_id"].iloc[0])
     at = open_session(session_ids, DENSENET)
-    at.session_state["selection"] = ("runtime", "runtime/7")
+    at.session_state["selection"] = ("runtime", conv_id)
     whole_counts = caption_counts(at.run())
     at.toggle(key="around_selection").set_value(True).run()
     totals = [count.split(" of ")[1] for count in whole_counts]
@@ -349,9 +374,9 @@ def test_edge_shapes_toggle_runs(session_ids: dict[str, str]) -> None:
     assert caption_counts(at)
 
 
-def test_details_show_layer_time(session_ids: dict[str, str]) -> None:
+def test_details_show_layer_time(session_ids: dict[str, str], squeezenet: SqueezenetLayers) -> None:
     at = open_session(session_ids, SQUEEZENET)
-    at.session_state["selection"] = ("runtime", "runtime/7")
+    at.session_state["selection"] = ("runtime", squeezenet.runtime_conv)
     at.run()
     metrics = {metric.label: metric.value for metric in at.metric}
 
@@ -369,9 +394,9 @@ def test_unknown_selection_is_dropped(session_ids: dict[str, str]) -> None:
     assert at.session_state["selection"] is None
 
 
-def test_other_session_clears_selection(session_ids: dict[str, str]) -> None:
+def test_other_session_clears_selection(session_ids: dict[str, str], squeezenet: SqueezenetLayers) -> None:
     at = open_session(session_ids, SQUEEZENET)
-    at.session_state["selection"] = ("runtime", "runtime/7")
+    at.session_state["selection"] = ("runtime", squeezenet.runtime_conv)
     at.run()
     at.query_params["session"] = session_ids[MAGIKA]
     at.run()
