@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from ovstudio.session.store import read_session
 from ovstudio.ui.paths import SESSIONS_DIR_VARIABLE
-from ovstudio.ui.state import OPEN_SESSION
+from ovstudio.ui.state import JOB, OPEN_SESSION
 from tests.app_support import (
     OCTET_STREAM,
     PROFILE_ITERATIONS,
@@ -216,6 +216,30 @@ def test_wrong_rank_shape_reports_failure(empty_sessions_folder: Path) -> None:
     assert "rank 3" in errors[0]
     assert "start_profile" in button_keys(at)
     assert OPEN_SESSION not in at.session_state
+
+
+def test_cancelled_profile_saves_nothing(empty_sessions_folder: Path) -> None:
+    at = upload_models(new_app().run(), files_of(fetch("light_squeezenet")))
+    at.radio(key="budget").set_value("seconds").run()
+    at.number_input(key="time_s").set_value(120.0)
+    # NOTE: AppTest cannot click Cancel: a run returns only when the script ends, and the page
+    # polls until the profile ends. So the run is cut off by its timeout, and the job is
+    # cancelled directly, as the Cancel button does.
+    with pytest.raises(RuntimeError, match="timed out"):
+        at.button(key="start_profile").click().run(timeout=4)
+    job = at.session_state[JOB]
+    running = not job.snapshot().done
+    job.cancel()
+    at.run()
+    infos = [element.value for element in at.info]
+
+    assert running
+    assert exception_texts(at) == []
+    assert len(infos) == 1
+    assert infos[0].startswith("Profile of light_squeezenet.onnx cancelled after")
+    assert infos[0].endswith("nothing was saved.")
+    assert session_files(empty_sessions_folder) == []
+    assert "start_profile" in button_keys(at)
 
 
 def npy_bytes(shape: tuple[int, ...]) -> bytes:
