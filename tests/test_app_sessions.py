@@ -142,6 +142,18 @@ def test_delete_of_open_session_closes_it(sessions_dir: Path, squeezenet_id: str
     assert at.session_state[OPEN_SESSION] is None
 
 
+def test_unreadable_file_cannot_be_opened(sessions_dir: Path, squeezenet_id: str) -> None:
+    broken_id = "20260101T000000Z_broken_CPU_000000"
+    (sessions_dir / f"{broken_id}.parquet").write_bytes(b"not a parquet file")
+    at = select_session(sessions_page(), broken_id)
+    table = listing(at).set_index("session id")
+
+    assert exception_texts(at) == []
+    assert table.loc[broken_id, "error"]
+    assert at.button(key="open_session").disabled
+    assert not at.button(key="delete_session").disabled
+
+
 def test_import_adds_session(sessions_dir: Path, squeezenet_id: str,
                              real_session_path: Callable[[str], Path]) -> None:
     exported = real_session_path(MAGIKA)
