@@ -27,7 +27,7 @@ _LAST_KEY = "_graph_key::"
 
 @dataclasses.dataclass(frozen=True)
 class GraphSettings:
-    """What the controls above the graphs set."""
+    """Settings of the graph views, from the controls above them."""
 
     coloring_mode: str
     log_scale: bool

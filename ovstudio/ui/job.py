@@ -22,7 +22,7 @@ logger = logging.getLogger(__name__)
 
 @dataclasses.dataclass(frozen=True)
 class JobSnapshot:
-    """What the page shows of a job at one moment."""
+    """State of a job at one moment, as the page shows it."""
 
     stage: str
     fraction: float
