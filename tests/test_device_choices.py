@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ovstudio.device_choices import device_choices, parse_shape
+from ovstudio.ui.profile_page import _suggested_shape
 
 
 def test_single_device_offers_virtual_devices() -> None:
@@ -40,3 +41,13 @@ def test_shape_separators_accepted(text: str) -> None:
 def test_invalid_shape_rejected(text: str) -> None:
     with pytest.raises(ValueError, match="shape"):
         parse_shape(text)
+
+
+@pytest.mark.parametrize(("shape", "suggestion"), [
+    ("[?,3,48,?]", "1,3,48,?"),
+    ("[1,3,?,?]", "1,3,?,?"),
+    ("[?]", "1"),
+    ("[2,?]", "2,?"),
+])
+def test_dynamic_shape_suggestion(shape: str, suggestion: str) -> None:
+    assert _suggested_shape(shape) == suggestion

@@ -146,10 +146,22 @@ def _settings_form(model_inputs: list[dict[str, Any]]) -> dict[str, Any]:
     if dynamic:
         st.caption("Dynamic inputs need concrete shapes")
         for item in dynamic:
-            suggestion = item["shape"].strip("[]").replace("?", "1")
             values["shapes"][item["name"]] = st.text_input(
-                f"Shape of {item['name']} {item['shape']}", value=suggestion, key=f"shape::{item['name']}")
+                f"Shape of {item['name']} {item['shape']}", value=_suggested_shape(item["shape"]),
+                key=f"shape::{item['name']}", help="Replace each ? with a size the model accepts, such as 1,3,224,224.")
     return values
+
+
+def _suggested_shape(shape_text: str) -> str:
+    """Prefill a dynamic shape: a dynamic first dimension (the batch, usually) becomes 1.
+
+    Other dynamic dimensions stay ``?``: only the user knows the sizes a model accepts, and the
+    profile rejects a ``?`` with a message naming the input.
+    """
+    dims = [dim.strip() for dim in shape_text.strip("[]").split(",")]
+    if dims and dims[0] == "?":
+        dims[0] = "1"
+    return ",".join(dims)
 
 
 def _input_arrays(model_inputs: list[dict[str, Any]]) -> dict[str, tuple[str, bytes]]:
