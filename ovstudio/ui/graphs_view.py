@@ -61,7 +61,6 @@ def render_graph(path: Path, session: Session, side: str, result: SelectionResul
         st.info(f"Nothing to draw: the session has no {TITLES[side].lower()}" + (f" ({reason})." if reason else "."))
         return
 
-    _notice(side, result)
     highlighted, selected = _highlight(graph.node_of, side, result)
     window = _window(graph, highlighted, selected, settings.around_selection)
     coloring = derived.coloring(str(path), version, side, settings.coloring_mode, settings.log_scale, session)
@@ -74,6 +73,8 @@ def render_graph(path: Path, session: Session, side: str, result: SelectionResul
     key = f"graph::{side}::{path.stem}::{_window_key(window)}::{shapes_key}"
     st.session_state[_LAST_KEY + side] = key
     draw_graph(key, data_json, options_json)
+    # Below the graph, so a notice on one side does not push its graph out of line with the other.
+    _notice(side, result)
     st.caption(f"{len(shown):,} of {len(graph.nodes):,} nodes drawn; constants are folded into the layer they feed. "
                "Click a node to select it; scroll to zoom, drag to pan.")
     render_legend(coloring)
