@@ -103,11 +103,12 @@ def draw_graph(key: str, data_json: str, options_json: str) -> str | None:
 def _style(color: str, is_selected: bool, is_highlighted: bool) -> dict[str, object]:
     border = SELECTED_BORDER if is_selected else HIGHLIGHT_BORDER if is_highlighted else DEFAULT_BORDER
     width = 5 if is_selected else 4 if is_highlighted else 1
+    # vis.js keeps its own "selected" node, the one clicked last, even after the page's selection
+    # moved elsewhere; drawing that state like any other node leaves only the page's styles.
     return {
-        "color": {"background": color, "border": border,
-                  "highlight": {"background": color, "border": SELECTED_BORDER}},
+        "color": {"background": color, "border": border, "highlight": {"background": color, "border": border}},
         "borderWidth": width,
-        "borderWidthSelected": max(width, 5),
+        "borderWidthSelected": width,
         "font": {"color": _text_color(color)},
     }
 

@@ -23,12 +23,18 @@ logger = logging.getLogger(__name__)
 
 PRECISION_OPTIONS = ("device default", "f32", "bf16", "f16")
 _INSPECTED = "inspected_upload"
+_LAST_SAVED = "last_saved_session"
 # Seconds between two progress updates while a profile runs.
 _POLL_S = 0.25
 
 
 def render(sessions_dir: Path) -> None:
     st.header("New profile")
+    last_saved = st.session_state.get(_LAST_SAVED)
+    if isinstance(last_saved, str) and st.button(f"Open the last profile: {last_saved}", key="open_last_saved",
+                                                 icon=":material/insights:"):
+        state.open_session(last_saved)
+        state.switch_to("analysis")
     job = st.session_state.get(state.JOB)
     if isinstance(job, ProfileJob):
         if not job.snapshot().done:
@@ -237,8 +243,11 @@ def _progress_text(snapshot: JobSnapshot) -> str:
 def _show_outcome(job: ProfileJob) -> None:
     snapshot = job.snapshot()
     if snapshot.session_path is not None:
+        session_id = snapshot.session_path.stem
+        # The success stays on this page too, in case the switch below gives way to another rerun.
         st.session_state[state.JOB] = None
-        state.open_session(snapshot.session_path.stem)
+        st.session_state[_LAST_SAVED] = session_id
+        state.open_session(session_id)
         state.switch_to("analysis")
     elif snapshot.cancelled:
         st.info(f"Profile of {job.model_label} cancelled after {snapshot.elapsed_s:.0f} s; nothing was saved.")
