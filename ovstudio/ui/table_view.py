@@ -86,6 +86,11 @@ def _column_config() -> dict[str, Any]:
     return {
         "layer_id": None,
         "name": st.column_config.TextColumn("name", width="medium"),
+        "layer_type": st.column_config.TextColumn("type"),
+        "runtime_precision": st.column_config.TextColumn("runtime precision"),
+        "output_precisions": st.column_config.TextColumn("output precisions"),
+        "primitive_type": st.column_config.TextColumn("primitive type"),
+        "mapping_class": st.column_config.TextColumn("mapping"),
         "time_median_us": st.column_config.NumberColumn("median, µs", format="%.1f"),
         "time_mean_us": st.column_config.NumberColumn("mean, µs", format="%.1f"),
         "time_min_us": st.column_config.NumberColumn("min, µs", format="%.1f"),
