@@ -17,7 +17,7 @@ from ovstudio.graph import columns as col
 from ovstudio.graph.display import DisplayGraph, build_display_graph, layer_order_key
 from ovstudio.graph.layout import layered_layout
 from ovstudio.graph.synthetic import synthetic_layers
-from ovstudio.graph.window import neighborhood, subgraph
+from ovstudio.graph.window import neighborhood, relaid_subgraph, subgraph
 from ovstudio.session.frames import empty_table, normalize_table
 from ovstudio.session.schema import IR_EDGES, IR_LAYERS, RUNTIME_EDGES, RUNTIME_LAYERS
 from ovstudio.session.store import Session
@@ -580,3 +580,15 @@ def test_synthetic_has_network_structure() -> None:
 def test_synthetic_rejects_tiny_count() -> None:
     with pytest.raises(ValueError, match="at least"):
         synthetic_layers(1, seed=0)
+
+
+def test_relaid_window_is_compact() -> None:
+    graph = chain_graph(400)
+    window = neighborhood(graph, ["runtime/200"], 40)
+    part = relaid_subgraph(graph, window)
+    nodes = part.nodes
+
+    assert set(nodes[col.NODE_ID]) == set(window)
+    assert nodes[col.LEVEL].min() == 0
+    assert nodes[col.Y].max() - nodes[col.Y].min() < graph.nodes[col.Y].max() - graph.nodes[col.Y].min()
+    assert not nodes.duplicated([col.X, col.Y]).any()

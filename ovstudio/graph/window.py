@@ -1,7 +1,8 @@
 """Windows of a display graph: the nodes around a selection, drawn without the rest of the graph.
 
-A window keeps the positions of the whole graph's layout, so a node sits at the same place
-whether the whole graph or a window around it is drawn.
+``subgraph`` keeps the positions of the whole graph's layout, so a node sits at the same place
+whether the whole graph or a window around it is drawn; ``relaid_subgraph`` lays the window out
+on its own, which is what the "only around selection" view draws.
 """
 
 from __future__ import annotations
@@ -10,7 +11,9 @@ import dataclasses
 from collections.abc import Iterable, Sequence
 
 from ovstudio.graph import columns as col
+from ovstudio.graph.bands import fold_into_bands
 from ovstudio.graph.display import DisplayGraph
+from ovstudio.graph.layout import DEFAULT_SPACING, Spacing, layered_layout
 
 
 def neighborhood(graph: DisplayGraph, center_node_ids: Sequence[str], max_nodes: int) -> list[str]:
@@ -69,3 +72,24 @@ def _undirected_neighbors(graph: DisplayGraph) -> dict[str, set[str]]:
         neighbors.setdefault(source, set()).add(target)
         neighbors.setdefault(target, set()).add(source)
     return neighbors
+
+
+def relaid_subgraph(graph: DisplayGraph, node_ids: Iterable[str], spacing: Spacing = DEFAULT_SPACING) -> DisplayGraph:
+    """Return the part of ``graph`` with the given nodes, laid out again on its own.
+
+    A window of the whole graph's layout can straddle several bands, so a view fit to it would be
+    zoomed far out. Laid out alone, the window is as compact as a graph of its size can be.
+    Levels and positions are those of the new layout; node_of is as in ``subgraph``.
+    """
+    part = subgraph(graph, node_ids)
+    nodes = part.nodes
+    layered = layered_layout(list(nodes[col.NODE_ID]), zip(part.edges[col.SOURCE], part.edges[col.TARGET]), spacing)
+    positions = fold_into_bands(layered, spacing)
+    relaid = nodes.assign(
+        **{
+            col.LEVEL: [positions[node_id].level for node_id in nodes[col.NODE_ID]],
+            col.X: [positions[node_id].x for node_id in nodes[col.NODE_ID]],
+            col.Y: [positions[node_id].y for node_id in nodes[col.NODE_ID]],
+        }
+    ).astype({col.LEVEL: "int64", col.X: "int64", col.Y: "int64"})
+    return dataclasses.replace(part, nodes=relaid)

@@ -12,6 +12,7 @@ import streamlit as st
 
 from ovstudio.coloring import Coloring, color_ir_layers, color_runtime_layers
 from ovstudio.graph.display import DisplayGraph, build_display_graph
+from ovstudio.graph.window import relaid_subgraph
 from ovstudio.layer_table import build_layer_table
 from ovstudio.session.store import Session
 from ovstudio.ui.graph_component import graph_data_json
@@ -29,13 +30,9 @@ def display_graph(path: str, version: int, side: str, _session: Session) -> Disp
 def graph_json(
     path: str, version: int, side: str, window: tuple[str, ...] | None, edge_shapes: bool, _graph: DisplayGraph
 ) -> str:
-    """Serialize the whole graph, or only the nodes of ``window`` and the edges between them."""
-    nodes, edges = _graph.nodes, _graph.edges
-    if window is not None:
-        kept = set(window)
-        nodes = nodes[nodes["node_id"].isin(kept)]
-        edges = edges[edges["source"].isin(kept) & edges["target"].isin(kept)]
-    return graph_data_json(nodes, edges, edge_shapes)
+    """Serialize the whole graph, or the nodes of ``window`` and the edges between them, laid out alone."""
+    graph = _graph if window is None else relaid_subgraph(_graph, window)
+    return graph_data_json(graph.nodes, graph.edges, edge_shapes)
 
 
 @st.cache_resource(max_entries=48)
