@@ -286,11 +286,14 @@ def test_row_click_beats_graph_click(session_ids: dict[str, str], squeezenet: Sq
     at = open_session(session_ids, SQUEEZENET)
     click_graph_node(at, "ir", squeezenet.ir_relu)
     table = layer_table(at, session_id)
-    click_table_rows(at, layer_table_key(session_id), [0])
+    # A row the page did not select for the Relu: clicking a selected row would clear it instead.
+    selected = selected_table_rows(at, layer_table_key(session_id))
+    row = next(index for index in range(len(table)) if index not in selected)
+    click_table_rows(at, layer_table_key(session_id), [*selected, row])
     # The graph still returns the Relu, its last clicked node, on every later run.
     at.run()
 
-    assert at.session_state["selection"] == ("runtime", table["layer_id"][0])
+    assert at.session_state["selection"] == ("runtime", table["layer_id"][row])
 
 
 def test_removed_ir_layer_warns_runtime(session_ids: dict[str, str], real_session: SessionReader) -> None:
