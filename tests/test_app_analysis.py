@@ -445,3 +445,15 @@ def test_bad_session_link_shows_error(session_id: str, expected: str, session_id
     assert len(errors) == 1
     assert expected in errors[0]
     assert repr(session_id) in errors[0]
+
+
+def test_selected_row_reclick_keeps_it(session_ids: dict[str, str]) -> None:
+    session_id = session_ids[SQUEEZENET]
+    at = open_session(session_ids, SQUEEZENET)
+    table = layer_table(at, session_id)
+    click_table_rows(at, layer_table_key(session_id), [2])
+    # A second click on the only selected row unchecks it in the grid.
+    click_table_rows(at, layer_table_key(session_id), [])
+
+    assert at.session_state["selection"] == ("runtime", table["layer_id"][2])
+    assert selected_table_rows(at, layer_table_key(session_id)) == [2]

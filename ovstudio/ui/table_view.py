@@ -28,11 +28,14 @@ def consume_table_selection(path: Path, session: Session) -> None:
     if rows == before:
         return
     st.session_state[_ROWS_BEFORE] = rows
-    # In multi-row mode a click adds a row to those the page selected; the added row wins.
-    added = [row for row in rows if row not in before] or rows
+    # In multi-row mode a click on a row the page did not select adds it, and that row wins. A
+    # click on a row the page selected (one of several counterparts) removes it: that row wins too.
+    added = [row for row in rows if row not in before]
+    removed = [row for row in before if row not in rows]
+    clicked = added[-1] if added else removed[-1] if len(removed) == 1 else None
     shown: list[str] = st.session_state.get(_SHOWN_IDS, [])
-    if added and added[-1] < len(shown):
-        selection_state.select("runtime", shown[added[-1]])
+    if clicked is not None and clicked < len(shown):
+        selection_state.select("runtime", shown[clicked])
 
 
 def render(path: Path, session: Session, result: SelectionResult | None) -> None:
