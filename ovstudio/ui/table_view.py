@@ -13,8 +13,8 @@ from ovstudio.selection import SelectionResult
 from ovstudio.session.store import Session
 from ovstudio.ui import derived, selection_state
 
-_SHOWN_IDS = "_layer_table_ids"
-_ROWS_BEFORE = "_layer_table_rows"
+_SHOWN_IDS = "_layer_table_ids::"
+_ROWS_BEFORE = "_layer_table_rows::"
 
 
 def table_key(session: Session) -> str:
@@ -23,17 +23,19 @@ def table_key(session: Session) -> str:
 
 def consume_table_selection(path: Path, session: Session) -> None:
     """Turn a row the user selected since the last run into the selection."""
-    rows = _rows(st.session_state.get(table_key(session)))
-    before: list[int] = st.session_state.get(_ROWS_BEFORE, [])
+    key = table_key(session)
+    rows = _rows(st.session_state.get(key))
+    # Kept per table: another session's table has other rows.
+    before: list[int] = st.session_state.get(_ROWS_BEFORE + key, [])
     if rows == before:
         return
-    st.session_state[_ROWS_BEFORE] = rows
+    st.session_state[_ROWS_BEFORE + key] = rows
     # In multi-row mode a click on a row the page did not select adds it, and that row wins. A
     # click on a row the page selected (one of several counterparts) removes it: that row wins too.
     added = [row for row in rows if row not in before]
     removed = [row for row in before if row not in rows]
     clicked = added[-1] if added else removed[-1] if len(removed) == 1 else None
-    shown: list[str] = st.session_state.get(_SHOWN_IDS, [])
+    shown: list[str] = st.session_state.get(_SHOWN_IDS + key, [])
     if clicked is not None and clicked < len(shown):
         selection_state.select("runtime", shown[clicked])
 
@@ -47,8 +49,8 @@ def render(path: Path, session: Session, result: SelectionResult | None) -> None
     wanted = _wanted_rows(filtered, result)
     if wanted != _rows(st.session_state.get(key)):
         st.session_state[key] = {"selection": {"rows": wanted, "columns": []}}
-    st.session_state[_ROWS_BEFORE] = wanted
-    st.session_state[_SHOWN_IDS] = filtered["layer_id"].tolist()
+    st.session_state[_ROWS_BEFORE + key] = wanted
+    st.session_state[_SHOWN_IDS + key] = filtered["layer_id"].tolist()
 
     st.dataframe(filtered, key=key, on_select="rerun", selection_mode="multi-row", hide_index=True,
                  width="stretch", height=420, column_config=_column_config())
