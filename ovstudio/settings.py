@@ -33,7 +33,8 @@ class ProfileSettings:
     # ``iterations`` is None. Pass 2 runs ``counters_budget()``.
     iterations: int | None = 100
     time_s: float | None = None
-    # Warm-up inferences before each pass; benchmark_app runs one (its "first inference").
+    # Warm-up inferences before each pass; benchmark_app runs one (its "first inference"). Pass 2
+    # runs more when it measures more (see ovstudio.profiler.worker.pass2_warmup).
     warmup: int = 1
     # Pass 2 (performance counters on) runs this many inferences. None means a tenth of pass 1's
     # count (at least 10, at most pass 1's count), or a tenth of its time budget. Per-layer

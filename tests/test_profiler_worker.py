@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from ovstudio.profiler.worker import pass2_warmup
 from ovstudio.errors import InvalidSettingError, ModelInputError
 from ovstudio.model_files import ModelBundle, prepare_model_files
 from ovstudio.profiler import runner
@@ -310,3 +311,14 @@ def test_worker_batch_device_runs_async(tmp_path: Path) -> None:
     assert result.info["pass1_mode"] == "async"
     assert result.info["pass1_requests"] >= 2
     assert any("auto-batching timeout" in warning for warning in result.info["warnings"])
+
+
+@pytest.mark.parametrize(("warmup", "iterations", "expected"), [
+    (1, 10, 10),
+    (1, 500, 100),
+    (50, 10, 50),
+    (0, None, 10),
+    (1, 1, 1),
+])
+def test_pass2_warmup_covers_measured(warmup: int, iterations: int | None, expected: int) -> None:
+    assert pass2_warmup(warmup, iterations) == expected

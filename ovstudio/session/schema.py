@@ -82,7 +82,9 @@ SESSION_COLUMNS: tuple[Column, ...] = (
     _c("settings_batch", pa.int32(), "Requested batch size, set as dimension 0 of every input; null means unchanged.", True),
     _c("settings_iterations", pa.int32(), "Requested iterations of pass 1; null when a time budget is used. Pass 2 runs a tenth of it, at least 10, unless set otherwise.", True),
     _c("settings_time_s", pa.float64(), "Requested time budget of pass 1, seconds; null when an iteration count is used. Pass 2 gets a tenth of it.", True),
-    _c("settings_warmup", pa.int32(), "Warm-up inferences run before each pass."),
+    _c("settings_warmup", pa.int32(),
+       "Requested warm-up inferences before each pass. Pass 2 runs at least as many as it measures "
+       "(10 with a time budget), at most 100."),
     _c("openvino_version", pa.string(), "openvino.get_version() of the worker process."),
     _c("host_cpu", pa.string(), "Host CPU model name."),
     _c("host_os", pa.string(), "Host operating system (platform.platform())."),
