@@ -15,11 +15,11 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from ovstudio.profiler.worker import pass2_warmup
 from ovstudio.errors import InvalidSettingError, ModelInputError
 from ovstudio.model_files import ModelBundle, prepare_model_files
 from ovstudio.profiler import runner
 from ovstudio.profiler.result import ProfileResult
+from ovstudio.profiler.worker import pass2_warmup
 from ovstudio.session.schema import SESSION_COLUMNS, TABLES_BY_NAME
 from ovstudio.settings import ProfileSettings
 from tests.real_models import fetch

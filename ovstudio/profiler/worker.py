@@ -25,7 +25,14 @@ from ovstudio.profiler import counters as counter_stats
 from ovstudio.profiler import device as devices
 from ovstudio.profiler.inputs import PreparedInputs, prepare_inputs
 from ovstudio.profiler.latency import latency_statistics, median_ms
-from ovstudio.profiler.passes import Budget, CountersMeasurement, PassMeasurement, measure_async, measure_counters, measure_sync
+from ovstudio.profiler.passes import (
+    Budget,
+    CountersMeasurement,
+    PassMeasurement,
+    measure_async,
+    measure_counters,
+    measure_sync,
+)
 from ovstudio.profiler.result import ProfileResult
 from ovstudio.profiler.runtime_graph import extract_runtime_graph
 from ovstudio.session.schema import IR_EDGES, IR_LAYERS, RUNTIME_EDGES, RUNTIME_LAYERS
