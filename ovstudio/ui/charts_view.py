@@ -59,15 +59,20 @@ def _sessions_chart(session: Session, sessions_dir: Path) -> None:
         st.caption("No other session of this model.")
         return
 
-    points = points.assign(current=points["session_id"] == session.session_id)
+    points = points.assign(
+        session=points["session_id"].map(lambda session_id: "this session" if session_id == session.session_id
+                                         else "other sessions"))
     pick = alt.selection_point(fields=["session_id"], name="pick", on="click")
-    chart = alt.Chart(points).mark_circle(size=120).encode(
+    chart = alt.Chart(points).mark_point(size=140, filled=True).encode(
         x=alt.X("latency_median_ms:Q", title="median latency, ms"),
         y=alt.Y("throughput_fps:Q", title="throughput, FPS"),
-        color=alt.Color("device:N"),
-        shape=alt.Shape("current:N", title="this session"),
-        tooltip=["label", "device", "precision", alt.Tooltip("latency_median_ms:Q", format=".3f"),
-                 alt.Tooltip("throughput_fps:Q", format=".1f")],
+        color=alt.Color("session:N", title=None,
+                        scale=alt.Scale(domain=["this session", "other sessions"], range=["#d1001f", "#0072b2"])),
+        shape=alt.Shape("device:N", title="device"),
+        tooltip=[alt.Tooltip("label:N", title="session"), alt.Tooltip("session_id:N", title="id"),
+                 alt.Tooltip("device:N", title="device"), alt.Tooltip("precision:N", title="precision"),
+                 alt.Tooltip("latency_median_ms:Q", title="median latency, ms", format=".3f"),
+                 alt.Tooltip("throughput_fps:Q", title="throughput, FPS", format=".1f")],
     ).add_params(pick)
     event = st.altair_chart(chart, width="stretch", on_select="rerun", key=f"sessions_chart::{session.session_id}")
     picked = event.selection.get("pick") if event is not None else None

@@ -37,6 +37,12 @@ def open_session(session_id: str | None) -> None:
     if st.session_state.get(OPEN_SESSION) != session_id:
         st.session_state[SELECTION] = None
     st.session_state[OPEN_SESSION] = session_id
+    # The URL names the open session; an older id left in it would reopen that session on the
+    # next run (see open_from_query_params).
+    if session_id is None:
+        st.query_params.pop(SESSION_QUERY_PARAM, None)
+    elif SESSION_QUERY_PARAM in st.query_params:
+        st.query_params[SESSION_QUERY_PARAM] = session_id
 
 
 def open_session_id() -> str | None:
