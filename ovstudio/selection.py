@@ -129,7 +129,8 @@ def _inserted_notice(layer: pd.Series) -> str:
 def _removed_notice(layer: pd.Series) -> str:
     return (
         f"IR layer {layer['name']!r} ({layer['type']}) has no runtime layer: no execution node lists it "
-        "in originalLayersNames, so the plugin removed it while compiling, for example by constant folding."
+        "in originalLayersNames. The plugin removed it while compiling (constant folding, for example) or "
+        "fused it into a neighbor without recording its name."
     )
 
 

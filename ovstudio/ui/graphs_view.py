@@ -76,7 +76,8 @@ def render_graph(path: Path, session: Session, side: str, result: SelectionResul
     # Below the graph, so a notice on one side does not push its graph out of line with the other.
     _notice(side, result)
     st.caption(f"{len(shown):,} of {len(graph.nodes):,} nodes drawn; constants are folded into the layer they feed. "
-               "Click a node to select it; scroll to zoom, drag to pan.")
+               "Click a node to select it; scroll to zoom, drag to pan. Legend counts are layers, folded "
+               "constants and layers inside If, Loop and TensorIterator bodies included.")
     render_legend(coloring)
 
 

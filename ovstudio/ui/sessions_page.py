@@ -67,6 +67,11 @@ def display_listing(listing: pd.DataFrame) -> pd.DataFrame:
     table["execution_devices"] = table["execution_devices"].map(
         lambda devices: ", ".join(devices) if isinstance(devices, (list, tuple)) else devices)
     table["created_utc"] = table["created_utc"].map(lambda value: str(value)[:19].replace("T", " ") if value else "")
+    if "error" in table.columns:
+        if table["error"].isna().all():
+            table = table.drop(columns=["error"])
+        else:
+            table["error"] = table["error"].fillna("")
     return table.rename(columns=DISPLAY_COLUMNS)
 
 

@@ -37,8 +37,9 @@ def render_metrics(summary: dict[str, Any]) -> None:
     columns[1].metric("p90 / p99 latency", f"{_ms(latency['p90'], unit=False)} / {_ms(latency['p99'])}")
     columns[2].metric("Throughput", _number(summary["throughput_fps"], "FPS"))
     columns[3].metric("Iterations", f"{summary['iterations'] or 0}",
-                      help=f"Pass 1 ran {summary['pass1_mode'] or '?'} with {summary['pass1_requests'] or '?'} "
-                      f"requests; pass 2 (counters on) ran {summary['counters_iterations'] or 0}.")
+                      help=f"Pass 1 ran {summary['pass1_mode'] or '?'} (infer requests in flight: "
+                      f"{summary['pass1_requests'] or '?'}). Pass 2, with performance counters on, ran "
+                      f"{summary['counters_iterations'] or 0} inferences.")
     columns = st.columns(4)
     columns[0].metric("Precision used", summary["device"]["inference_precision"] or "unknown",
                       help=f"Requested: {summary['settings']['precision'] or 'device default'}")
