@@ -326,3 +326,21 @@ def test_good_upload_after_bad_upload(squeezenet_ir: Path, empty_sessions_folder
     assert error_texts(at) == []
     assert list(inputs["input"]) == ["data_0"]
     assert "start_profile" in button_keys(at)
+
+
+def test_reload_finds_running_profile(empty_sessions_folder: Path) -> None:
+    at = upload_models(new_app().run(), files_of(fetch("light_squeezenet")))
+    at.radio(key="budget").set_value("seconds").run()
+    at.number_input(key="time_s").set_value(120.0)
+    with pytest.raises(RuntimeError, match="timed out"):
+        at.button(key="start_profile").click().run(timeout=4)
+    job = at.session_state[JOB]
+    # A reload is a new browser session: a new AppTest of the same server process.
+    reloaded = new_app().run()
+    progress_texts = [element.proto.text for element in reloaded.get("progress")]
+    job.cancel()
+    job.wait(60)
+
+    assert exception_texts(reloaded) == []
+    assert any("Running on this server: light_squeezenet.onnx" in text for text in progress_texts)
+    assert "follow_job_0" in button_keys(reloaded)

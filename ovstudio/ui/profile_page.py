@@ -41,6 +41,8 @@ def render(sessions_dir: Path) -> None:
             _follow_job(job)
             return
         _show_outcome(job)
+    else:
+        _other_running_jobs()
 
     uploads = st.file_uploader(
         "Model files",
@@ -218,8 +220,30 @@ def _start(files: list[tuple[str, bytes]], device: str | None, values: dict[str,
     except InvalidSettingError as error:
         st.error(str(error), icon=":material/error:")
         return
-    st.session_state[state.JOB] = ProfileJob(files, settings, sessions_dir, input_arrays)
+    job = ProfileJob(files, settings, sessions_dir, input_arrays)
+    _server_jobs().append(job)
+    st.session_state[state.JOB] = job
     st.rerun()
+
+
+@st.cache_resource
+def _server_jobs() -> list[ProfileJob]:
+    """Every profile started on this server, so a reloaded page can find a run still going."""
+    return []
+
+
+def _other_running_jobs() -> None:
+    running = [job for job in _server_jobs() if not job.snapshot().done]
+    _server_jobs()[:] = running
+    for index, job in enumerate(running):
+        snapshot = job.snapshot()
+        columns = st.columns([4, 1])
+        columns[0].progress(snapshot.fraction, text=f"Running on this server: {job.model_label}, "
+                            f"{_progress_text(snapshot)}")
+        # A reload starts a new browser session; following the run takes it over again.
+        if columns[1].button("Follow", key=f"follow_job_{index}"):
+            st.session_state[state.JOB] = job
+            st.rerun()
 
 
 def _follow_job(job: ProfileJob) -> None:
