@@ -61,6 +61,7 @@ from playwright.sync_api import Browser, Page, ViewportSize
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from bench.browser import POLL_INTERVAL_MS, QUIET_MS, launch_browser, local_context, wait_agraphs_stable
+from bench.machine import cpu_name
 from ovstudio.graph.display import build_display_graph
 from ovstudio.graph.synthetic import synthetic_layers
 from ovstudio.mapping import apply_mapping, build_mapping
@@ -363,7 +364,7 @@ def synthetic_session(name: str, layer_count: int, with_ir: bool) -> Session:
         "settings_hint": "latency",
         "settings_warmup": 0,
         "openvino_version": ov.get_version(),
-        "host_cpu": _cpu_name(),
+        "host_cpu": cpu_name(),
         "host_os": platform.platform(),
         "python_version": platform.python_version(),
         "counters_error": "synthetic network made by bench/graph_render.py; it was never profiled",
@@ -728,7 +729,7 @@ def render_report(records: list[RenderTime], prepared: list[PreparedCase], args:
         command += f" --sync {args.sync}"
     if args.netron_only:
         command += " --netron-only"
-    machine = f"{_cpu_name()}, {os.cpu_count()} cores, {platform.platform()}, Python {platform.python_version()}"
+    machine = f"{cpu_name()}, {os.cpu_count()} cores, {platform.platform()}, Python {platform.python_version()}"
     return (
         f"Command: `{command}`.\n"
         f"Machine: {machine}; Chromium {chromium} (headless, --disable-gpu), netron {netron.__version__}, "
@@ -758,16 +759,6 @@ def write_section(report: str) -> None:
     else:
         text = text.rstrip("\n") + f"\n\n## Graph drawing vs Netron\n\n{section}\n"
     BENCHMARKS_DOC.write_text(text)
-
-
-def _cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 if __name__ == "__main__":

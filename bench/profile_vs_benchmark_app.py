@@ -33,6 +33,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench.machine import cpu_name
 from tests.real_models import CATALOG, fetch
 
 DEFAULT_MODELS = ("light_resnet50", "light_squeezenet", "ppocr_rec", "magika", "face_detection_short_range")
@@ -189,7 +190,7 @@ def render_report(tables: list[str], args: argparse.Namespace) -> str:
         f"python bench/profile_vs_benchmark_app.py --iterations {args.iterations} --time {args.time:g} "
         f"--rounds {args.rounds}"
     )
-    machine = f"{_cpu_name()}, {os.cpu_count()} cores, {platform.platform()}, Python {platform.python_version()}"
+    machine = f"{cpu_name()}, {os.cpu_count()} cores, {platform.platform()}, Python {platform.python_version()}"
     return (
         f"Command: `{command}` on device {args.device}, hint latency, the device's default precision.\n"
         f"Machine: {machine}; run {time.strftime('%Y-%m-%d')}.\n"
@@ -223,16 +224,6 @@ def _parse_float(pattern: str, text: str) -> float:
     if not match:
         raise RuntimeError(f"benchmark_app output has no match for {pattern!r}:\n{text[-2000:]}")
     return float(match.group(1))
-
-
-def _cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 if __name__ == "__main__":

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
 
@@ -35,3 +35,15 @@ def real_session_path(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str
 def real_session(real_session_path: Callable[[str], Path]) -> Callable[[str], Session]:
     """Return a function that reads the session of a catalog model, profiling it on first use."""
     return lambda key: read_session(real_session_path(key))
+
+
+@pytest.fixture(scope="module")
+def densenet(real_session: Callable[[str], Session]) -> Session:
+    """light_densenet121: fused runtime layers, no If bodies."""
+    return real_session("light_densenet121")
+
+
+@pytest.fixture(scope="module")
+def silero(real_session: Callable[[str], Session]) -> Session:
+    """silero_vad_ifless: one If whose bodies are nested IR layers."""
+    return real_session("silero_vad_ifless")

@@ -8,9 +8,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Callable
-from typing import Any
 
-import pandas as pd
 import pytest
 
 from ovstudio import palette
@@ -27,52 +25,17 @@ from ovstudio.coloring import (
 )
 from ovstudio.errors import InvalidSettingError
 from ovstudio.legend import LOG_FLOOR_US, STOP_COUNT, LegendEntry, TimeScale
-from ovstudio.session.frames import empty_table, normalize_table
-from ovstudio.session.schema import IR_LAYERS, MAPPING, RUNTIME_LAYERS
+from ovstudio.session.frames import empty_table
+from ovstudio.session.schema import MAPPING, RUNTIME_LAYERS
 from ovstudio.session.store import Session
+from tests.hand_made import ir_layers, mapping, runtime_layers
 
 HEX_COLOR = re.compile(r"^#[0-9a-f]{6}$")
-
-
-def runtime_layers(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    """Build a runtime_layers table from partial rows, filling required columns."""
-    defaults = {"layer_type": "Eltwise", "original_layer_names": [], "output_shapes": [], "rt_info": {},
-                "sample_count": 0, "mapping_class": "intact"}
-    full_rows = [{**defaults, "layer_id": f"runtime/{index}", "name": f"layer{index}", **row}
-                 for index, row in enumerate(rows)]
-    if not full_rows:
-        return empty_table(RUNTIME_LAYERS)
-    return normalize_table(RUNTIME_LAYERS, pd.DataFrame(full_rows))
-
-
-def ir_layers(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    """Build an ir_layers table from partial rows, filling required columns."""
-    defaults = {"graph_id": "main", "type": "Add", "opset": "opset1", "attributes_json": "{}", "rt_info": {},
-                "output_shapes": ["[1]"], "output_element_types": ["f32"], "body_count": 0,
-                "mapping_class": "mapped"}
-    full_rows = [{**defaults, "layer_id": f"main/{index}", "name": f"ir{index}", **row}
-                 for index, row in enumerate(rows)]
-    return normalize_table(IR_LAYERS, pd.DataFrame(full_rows))
-
-
-def mapping(pairs: list[tuple[str, str]]) -> pd.DataFrame:
-    frame = pd.DataFrame([{"runtime_id": r, "ir_id": i, "original_name": i} for r, i in pairs])
-    return normalize_table(MAPPING, frame) if pairs else empty_table(MAPPING)
 
 
 def legend_entries(coloring: Coloring) -> dict[str, LegendEntry]:
     assert isinstance(coloring.legend, tuple)
     return {entry.label: entry for entry in coloring.legend}
-
-
-@pytest.fixture(scope="module")
-def densenet(real_session: Callable[[str], Session]) -> Session:
-    return real_session("light_densenet121")
-
-
-@pytest.fixture(scope="module")
-def silero(real_session: Callable[[str], Session]) -> Session:
-    return real_session("silero_vad_ifless")
 
 
 # --- Real sessions ------------------------------------------------------------------------------

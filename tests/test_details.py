@@ -12,27 +12,19 @@ from ovstudio.details import ITERATION_COLUMNS, layer_details
 from ovstudio.layer_lookup import LayerNotFoundError
 from ovstudio.ports import OutputPort
 from ovstudio.session.frames import normalize_table
-from ovstudio.session.schema import COUNTERS, IR_EDGES, IR_LAYERS, MAPPING, RUNTIME_EDGES, RUNTIME_LAYERS
+from ovstudio.session.schema import COUNTERS, IR_EDGES, MAPPING, RUNTIME_EDGES
 from ovstudio.session.store import Session
+from tests import hand_made
 
 
 def runtime_layers(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    """Build a runtime_layers table from partial rows, filling required columns."""
-    defaults = {"layer_type": "Eltwise", "original_layer_names": [], "output_shapes": ["[1]"], "rt_info": {},
-                "sample_count": 0, "mapping_class": "inserted", "output_precisions": "f32"}
-    full_rows = [{**defaults, "layer_id": f"runtime/{index}", "name": f"layer{index}", **row}
-                 for index, row in enumerate(rows)]
-    return normalize_table(RUNTIME_LAYERS, pd.DataFrame(full_rows))
+    """Build runtime layers that no IR layer maps to, each with one f32 output."""
+    return hand_made.runtime_layers(rows, output_shapes=["[1]"], mapping_class="inserted", output_precisions="f32")
 
 
 def ir_layers(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    """Build an ir_layers table from partial rows, filling required columns."""
-    defaults = {"graph_id": "main", "type": "Add", "opset": "opset1", "attributes_json": "{}", "rt_info": {},
-                "output_shapes": ["[1]"], "output_element_types": ["f32"], "body_count": 0,
-                "mapping_class": "removed"}
-    full_rows = [{**defaults, "layer_id": f"main/{index}", "name": f"ir{index}", **row}
-                 for index, row in enumerate(rows)]
-    return normalize_table(IR_LAYERS, pd.DataFrame(full_rows))
+    """Build IR layers that no runtime layer lists."""
+    return hand_made.ir_layers(rows, mapping_class="removed")
 
 
 def counters(rows: list[tuple[int, str, float]]) -> pd.DataFrame:
@@ -47,11 +39,6 @@ def counters(rows: list[tuple[int, str, float]]) -> pd.DataFrame:
 
 def hand_made_session(tables: dict[str, pd.DataFrame], **info: Any) -> Session:
     return Session({"session_id": "hand-made", **info}, tables)
-
-
-@pytest.fixture(scope="module")
-def densenet(real_session: Callable[[str], Session]) -> Session:
-    return real_session("light_densenet121")
 
 
 @pytest.fixture(scope="module")

@@ -62,11 +62,6 @@ def session_of(runtime_rows: list[dict[str, Any]], ir_names: list[str] | None = 
 
 
 @pytest.fixture(scope="module")
-def densenet(real_session: Callable[[str], Session]) -> Session:
-    return real_session("light_densenet121")
-
-
-@pytest.fixture(scope="module")
 def densenet_table(densenet: Session) -> pd.DataFrame:
     return build_layer_table(densenet)
 

@@ -11,31 +11,17 @@ import pytest
 from ovstudio.errors import InvalidSettingError
 from ovstudio.layer_lookup import LayerNotFoundError
 from ovstudio.selection import select_layer, select_layer_in
-from ovstudio.session.frames import empty_table, normalize_table
+from ovstudio.session.frames import empty_table
 from ovstudio.session.schema import IR_LAYERS, MAPPING, RUNTIME_LAYERS
 from ovstudio.session.store import Session
-
-
-def runtime_layers(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    """Build a runtime_layers table from partial rows, filling required columns."""
-    defaults = {"layer_type": "Eltwise", "original_layer_names": [], "output_shapes": [], "rt_info": {},
-                "sample_count": 0, "mapping_class": "intact"}
-    full_rows = [{**defaults, "layer_id": f"runtime/{index}", "name": f"layer{index}", **row}
-                 for index, row in enumerate(rows)]
-    return normalize_table(RUNTIME_LAYERS, pd.DataFrame(full_rows))
+from tests import hand_made
+from tests.hand_made import mapping, runtime_layers
 
 
 def ir_layers(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    """Build an ir_layers table from rows that give at least layer_id and graph_id."""
-    defaults = {"type": "Add", "opset": "opset1", "attributes_json": "{}", "rt_info": {}, "output_shapes": [],
-                "output_element_types": [], "body_count": 0, "mapping_class": "mapped"}
-    full_rows = [{**defaults, "name": row["layer_id"], **row} for row in rows]
-    return normalize_table(IR_LAYERS, pd.DataFrame(full_rows))
-
-
-def mapping(pairs: list[tuple[str, str]]) -> pd.DataFrame:
-    frame = pd.DataFrame([{"runtime_id": r, "ir_id": i, "original_name": i} for r, i in pairs])
-    return normalize_table(MAPPING, frame) if pairs else empty_table(MAPPING)
+    """Build an ir_layers table from rows that give at least layer_id and graph_id; names are the ids."""
+    return hand_made.ir_layers([{"name": row["layer_id"], **row} for row in rows],
+                               output_shapes=[], output_element_types=[])
 
 
 def expected_ir_ids(session: Session, runtime_id: str) -> set[str]:
@@ -45,16 +31,6 @@ def expected_ir_ids(session: Session, runtime_id: str) -> set[str]:
     ir = session.tables["ir_layers"]
     main = ir[ir["graph_id"] == "main"]
     return set(main.loc[main["name"].isin(names), "layer_id"])
-
-
-@pytest.fixture(scope="module")
-def densenet(real_session: Callable[[str], Session]) -> Session:
-    return real_session("light_densenet121")
-
-
-@pytest.fixture(scope="module")
-def silero(real_session: Callable[[str], Session]) -> Session:
-    return real_session("silero_vad_ifless")
 
 
 # --- Real sessions ------------------------------------------------------------------------------
