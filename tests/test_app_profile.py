@@ -218,15 +218,23 @@ def test_wrong_rank_shape_reports_failure(empty_sessions_folder: Path) -> None:
     assert OPEN_SESSION not in at.session_state
 
 
-def test_cancelled_profile_saves_nothing(empty_sessions_folder: Path) -> None:
+def start_long_profile() -> AppTest:
+    """Start a 120 s profile of light_squeezenet and return the app once its run is cut off.
+
+    NOTE: AppTest cannot click Cancel: a run returns only when the script ends, and the page
+    polls until the profile ends. So the run is cut off by its timeout, and a test cancels the
+    job directly, as the Cancel button does.
+    """
     at = upload_models(new_app().run(), files_of(fetch("light_squeezenet")))
     at.radio(key="budget").set_value("seconds").run()
     at.number_input(key="time_s").set_value(120.0)
-    # NOTE: AppTest cannot click Cancel: a run returns only when the script ends, and the page
-    # polls until the profile ends. So the run is cut off by its timeout, and the job is
-    # cancelled directly, as the Cancel button does.
     with pytest.raises(RuntimeError, match="timed out"):
         at.button(key="start_profile").click().run(timeout=4)
+    return at
+
+
+def test_cancelled_profile_saves_nothing(empty_sessions_folder: Path) -> None:
+    at = start_long_profile()
     job = at.session_state[JOB]
     running = not job.snapshot().done
     job.cancel()
@@ -329,11 +337,7 @@ def test_good_upload_after_bad_upload(squeezenet_ir: Path, empty_sessions_folder
 
 
 def test_reload_finds_running_profile(empty_sessions_folder: Path) -> None:
-    at = upload_models(new_app().run(), files_of(fetch("light_squeezenet")))
-    at.radio(key="budget").set_value("seconds").run()
-    at.number_input(key="time_s").set_value(120.0)
-    with pytest.raises(RuntimeError, match="timed out"):
-        at.button(key="start_profile").click().run(timeout=4)
+    at = start_long_profile()
     job = at.session_state[JOB]
     # A reload is a new browser session: a new AppTest of the same server process.
     reloaded = new_app().run()
