@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from typing import Literal
 
 import pandas as pd
 
@@ -19,18 +18,15 @@ from ovstudio.graph import columns as col
 from ovstudio.graph.bands import fold_into_bands
 from ovstudio.graph.folding import Folding, fold_constants
 from ovstudio.graph.layout import DEFAULT_SPACING, NodePosition, Spacing, layered_layout
+from ovstudio.layer_lookup import EDGE_TABLES, LAYER_TABLES, SIDES, TYPE_COLUMNS, Side
 from ovstudio.mapping import MAIN_GRAPH_ID
 
 logger = logging.getLogger(__name__)
 
-Side = Literal["ir", "runtime"]
-SIDES: tuple[Side, ...] = ("ir", "runtime")
-
 # Layer type of a constant: the IR operation type, and the runtime layerType the CPU plugin reports.
 CONSTANT_TYPES: dict[Side, str] = {"ir": "Constant", "runtime": "Const"}
-# Column of the layer table that contains the layer type.
-TYPE_COLUMNS: dict[Side, str] = {"ir": "type", "runtime": "layer_type"}
-TABLE_NAMES: dict[Side, tuple[str, str]] = {"ir": ("ir_layers", "ir_edges"), "runtime": ("runtime_layers", "runtime_edges")}
+# Table names of each side, as (layers, edges), for messages.
+TABLE_NAMES: dict[Side, tuple[str, str]] = {side: (LAYER_TABLES[side], EDGE_TABLES[side]) for side in SIDES}
 
 _EDGE_INPUT_COLUMNS = ("source_id", "source_port", "target_id", "target_port", "shape", "element_type")
 

@@ -13,17 +13,16 @@ import streamlit as st
 from ovstudio.coloring import Coloring, color_ir_layers, color_runtime_layers
 from ovstudio.graph.display import DisplayGraph, build_display_graph
 from ovstudio.graph.window import relaid_subgraph
+from ovstudio.layer_lookup import check_side, edges_of_side, layers_of_side
 from ovstudio.layer_table import build_layer_table
 from ovstudio.session.store import Session
 from ovstudio.ui.graph_component import graph_data_json
 
-_TABLES = {"runtime": ("runtime_layers", "runtime_edges"), "ir": ("ir_layers", "ir_edges")}
-
 
 @st.cache_resource(max_entries=12, show_spinner="Laying out the graph")
 def display_graph(path: str, version: int, side: str, _session: Session) -> DisplayGraph:
-    layers_name, edges_name = _TABLES[side]
-    return build_display_graph(_session.tables[layers_name], _session.tables[edges_name], side)  # type: ignore[arg-type]
+    graph_side = check_side(side)
+    return build_display_graph(layers_of_side(_session, graph_side), edges_of_side(_session, graph_side), graph_side)
 
 
 @st.cache_resource(max_entries=24)
