@@ -51,8 +51,12 @@ def render(sessions_dir: Path) -> None:
     if st.session_state.pop(_CLEAR_SELECTION, False):
         # After a delete the selected row number points at another session, or past the end.
         st.session_state[_TABLE_KEY] = {"selection": {"rows": [], "columns": []}}
+    column_config = {
+        "median latency, ms": st.column_config.NumberColumn(format="%.3f"),
+        "throughput, FPS": st.column_config.NumberColumn(format="%.1f"),
+    }
     event = st.dataframe(table, hide_index=True, key=_TABLE_KEY, on_select="rerun",
-                         selection_mode="single-row", width="stretch")
+                         selection_mode="single-row", width="stretch", column_config=column_config)
     # A file deleted outside this page, such as in another tab, can leave a row past the end.
     rows = [row for row in event.selection.rows if row < len(table)]
     if not rows:
@@ -62,7 +66,7 @@ def render(sessions_dir: Path) -> None:
 
 
 def display_listing(listing: pd.DataFrame) -> pd.DataFrame:
-    """Keep and rename the listing columns the page shows, rounding the times."""
+    """Keep and rename the listing columns the page shows; an all-empty error column is dropped."""
     table = listing[[column for column in DISPLAY_COLUMNS if column in listing.columns]].copy()
     table["execution_devices"] = table["execution_devices"].map(
         lambda devices: ", ".join(devices) if isinstance(devices, (list, tuple)) else devices)
@@ -115,22 +119,23 @@ def _import_form(sessions_dir: Path) -> None:
         upload = st.file_uploader("Session .parquet exported from ovstudio", type=["parquet"], key="session_import")
         if upload is None:
             return
-        # Each upload is imported once, not again on every rerun of the page.
-        imported: dict[str, str] = st.session_state.setdefault(_IMPORTED, {})
+        # Each upload is imported once, not again on every rerun of the page: upload file_id ->
+        # (session id, None) after an import, (None, error message) after a rejection.
+        imported: dict[str, tuple[str | None, str | None]] = st.session_state.setdefault(_IMPORTED, {})
         if upload.file_id not in imported:
             imported[upload.file_id] = _import(upload.getvalue(), upload.name, sessions_dir)
-        message = imported[upload.file_id]
-        if message.startswith("error:"):
-            st.error(message.removeprefix("error:"), icon=":material/error:")
+        session_id, error = imported[upload.file_id]
+        if error is not None:
+            st.error(error, icon=":material/error:")
         else:
-            st.success(f"Imported as session {message}.")
+            st.success(f"Imported as session {session_id}.")
 
 
-def _import(data: bytes, file_name: str, sessions_dir: Path) -> str:
+def _import(data: bytes, file_name: str, sessions_dir: Path) -> tuple[str | None, str | None]:
     try:
         path = import_session(data, file_name, sessions_dir)
     except SessionError as error:
         logger.info("import of %s rejected: %s", file_name, error)
-        return f"error:{error}"
+        return None, str(error)
     logger.info("imported %s as %s", file_name, path.name)
-    return path.stem
+    return path.stem, None
