@@ -1,8 +1,8 @@
 """Windows of a display graph: the nodes around a selection, drawn without the rest of the graph.
 
 ``subgraph`` keeps the positions of the whole graph's layout, so a node sits at the same place
-whether the whole graph or a window around it is drawn; ``relaid_subgraph`` lays the window out
-on its own, which is what the "only around selection" view draws.
+whether the whole graph or a window around it is drawn. ``relaid_subgraph`` lays the window out
+on its own, and the "only around selection" view draws that.
 """
 
 from __future__ import annotations

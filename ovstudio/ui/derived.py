@@ -1,8 +1,8 @@
 """Data derived from a session once and reused across reruns: display graphs, their JSON, colorings.
 
 Every function takes the session file path and its mtime as the cache key, next to the
-session itself (excluded from hashing by its leading underscore), so a new or rewritten file
-is derived again and an unchanged one never is.
+session itself, which its leading underscore keeps out of the hash. So a new or rewritten file
+is derived again, and an unchanged one is not.
 """
 
 from __future__ import annotations

@@ -5,9 +5,9 @@ How the component is used, and why (streamlit-agraph 0.0.45, measured in headles
 
 - The component is called with a stable ``key``. Without one, any change to its arguments makes
   a new element, which remounts the graph, resets zoom and pan and returns None.
-- The node and edge data of a graph never change while it is shown: positions come from
-  Python (physics and vis.js layouts are off), nodes carry no ``title`` (a tooltip per node is a
-  DOM element) and every edge has an explicit id. Its frontend compares old and new node lists
+- The node and edge data of a graph never change while it is shown. Positions come from
+  Python, with physics and vis.js layouts off. Nodes carry no ``title``, because a tooltip per
+  node is a DOM element, and every edge has an explicit id. Its frontend compares old and new node lists
   pair by pair when they differ, which costs seconds at thousands of nodes, so identical data
   keeps that comparison away.
 - Colors and highlights travel in the options instead: every node is its own vis.js group, and
@@ -23,7 +23,7 @@ from collections.abc import Iterable, Mapping
 import pandas as pd
 from streamlit_agraph import _agraph
 
-# Longest node name drawn in a label; the details panel shows the full name.
+# Maximum length of a node name drawn in a label; the details panel shows the full name.
 LABEL_NAME_CHARS = 26
 # Above this many nodes, edges are hidden while the view is dragged or zoomed.
 _HIDE_EDGES_ABOVE = 1500
@@ -36,8 +36,8 @@ DEFAULT_BORDER = "#4d4d4d"
 def graph_data_json(nodes: pd.DataFrame, edges: pd.DataFrame, edge_shapes: bool = False) -> str:
     """Serialize a laid-out graph once: nodes need node_id, name, type, x, y; edges edge_id, source, target.
 
-    With ``edge_shapes`` each edge is labeled with the shape of its tensor (edges need a shape
-    column); vis.js draws those labels only when the view is zoomed in far enough to read them.
+    With ``edge_shapes`` each edge is labeled with the shape of its tensor, so edges then need a
+    shape column. vis.js draws those labels only when the view is zoomed in far enough to read them.
     """
     node_items = [
         {
@@ -101,10 +101,13 @@ def draw_graph(key: str, data_json: str, options_json: str) -> str | None:
 
 
 def _style(color: str, is_selected: bool, is_highlighted: bool) -> dict[str, object]:
-    border = SELECTED_BORDER if is_selected else HIGHLIGHT_BORDER if is_highlighted else DEFAULT_BORDER
-    width = 5 if is_selected else 4 if is_highlighted else 1
+    border, width = DEFAULT_BORDER, 1
+    if is_selected:
+        border, width = SELECTED_BORDER, 5
+    elif is_highlighted:
+        border, width = HIGHLIGHT_BORDER, 4
     # vis.js keeps its own "selected" node, the one clicked last, even after the page's selection
-    # moved elsewhere; drawing that state like any other node leaves only the page's styles.
+    # moved elsewhere. Drawing that state like any other node leaves only the page's styles.
     return {
         "color": {"background": color, "border": border, "highlight": {"background": color, "border": border}},
         "borderWidth": width,

@@ -64,8 +64,8 @@ def render_graph(path: Path, session: Session, side: str, result: SelectionResul
     highlighted, selected = _highlight(graph.node_of, side, result)
     window = _window(graph, highlighted, selected, settings.around_selection)
     coloring = derived.coloring(str(path), version, side, settings.coloring_mode, settings.log_scale, session)
-    shown = window if window is not None else tuple(graph.nodes["node_id"])
-    node_colors = {node_id: coloring.colors.get(node_id, FALLBACK_COLOR) for node_id in shown}
+    drawn_ids = window if window is not None else tuple(graph.nodes["node_id"])
+    node_colors = {node_id: coloring.colors.get(node_id, FALLBACK_COLOR) for node_id in drawn_ids}
 
     data_json = derived.graph_json(str(path), version, side, window, settings.edge_shapes, graph)
     options_json = graph_options_json(node_colors, highlighted, selected, settings.height_px)
@@ -75,7 +75,7 @@ def render_graph(path: Path, session: Session, side: str, result: SelectionResul
     draw_graph(key, data_json, options_json)
     # Below the graph, so a notice on one side does not push its graph out of line with the other.
     _notice(side, result)
-    st.caption(f"{len(shown):,} of {len(graph.nodes):,} nodes drawn; constants are folded into the layer they feed. "
+    st.caption(f"{len(drawn_ids):,} of {len(graph.nodes):,} nodes drawn; constants are folded into the layer they feed. "
                "Click a node to select it; scroll to zoom, drag to pan. Legend counts are layers, folded "
                "constants and layers inside If, Loop and TensorIterator bodies included.")
     render_legend(coloring)

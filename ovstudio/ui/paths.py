@@ -1,4 +1,4 @@
-"""Where the app keeps its sessions."""
+"""The sessions folder of the app."""
 
 from __future__ import annotations
 

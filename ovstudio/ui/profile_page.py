@@ -228,7 +228,7 @@ def _start(files: list[tuple[str, bytes]], device: str | None, values: dict[str,
 
 @st.cache_resource
 def _server_jobs() -> list[ProfileJob]:
-    """Every profile started on this server, so a reloaded page can find a run still going."""
+    """Return the list of profiles started on this server, so a reloaded page finds a running one."""
     return []
 
 

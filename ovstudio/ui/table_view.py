@@ -34,10 +34,14 @@ def consume_table_selection(path: Path, session: Session) -> None:
     # click on a row the page selected (one of several counterparts) removes it: that row wins too.
     added = [row for row in rows if row not in before]
     removed = [row for row in before if row not in rows]
-    clicked = added[-1] if added else removed[-1] if len(removed) == 1 else None
-    shown: list[str] = st.session_state.get(_SHOWN_IDS + key, [])
-    if clicked is not None and clicked < len(shown):
-        selection_state.select("runtime", shown[clicked])
+    clicked = None
+    if added:
+        clicked = added[-1]
+    elif len(removed) == 1:
+        clicked = removed[0]
+    shown_ids: list[str] = st.session_state.get(_SHOWN_IDS + key, [])
+    if clicked is not None and clicked < len(shown_ids):
+        selection_state.select("runtime", shown_ids[clicked])
 
 
 def render(path: Path, session: Session, result: SelectionResult | None) -> None:
@@ -46,10 +50,10 @@ def render(path: Path, session: Session, result: SelectionResult | None) -> None
     filtered = _filter(table)
 
     key = table_key(session)
-    wanted = _wanted_rows(filtered, result)
-    if wanted != _rows(st.session_state.get(key)):
-        st.session_state[key] = {"selection": {"rows": wanted, "columns": []}}
-    st.session_state[_ROWS_BEFORE + key] = wanted
+    selected_rows = _rows_of_selection(filtered, result)
+    if selected_rows != _rows(st.session_state.get(key)):
+        st.session_state[key] = {"selection": {"rows": selected_rows, "columns": []}}
+    st.session_state[_ROWS_BEFORE + key] = selected_rows
     st.session_state[_SHOWN_IDS + key] = filtered["layer_id"].tolist()
 
     st.dataframe(filtered, key=key, on_select="rerun", selection_mode="multi-row", hide_index=True,
@@ -73,11 +77,11 @@ def _filter(table: pd.DataFrame) -> pd.DataFrame:
     return table[mask].reset_index(drop=True)
 
 
-def _wanted_rows(table: pd.DataFrame, result: SelectionResult | None) -> list[int]:
+def _rows_of_selection(table: pd.DataFrame, result: SelectionResult | None) -> list[int]:
     if result is None:
         return []
-    wanted = set(result.runtime_ids)
-    return [int(position) for position in table.index[table["layer_id"].isin(wanted)]]
+    runtime_ids = set(result.runtime_ids)
+    return [int(position) for position in table.index[table["layer_id"].isin(runtime_ids)]]
 
 
 def _rows(value: object) -> list[int]:
