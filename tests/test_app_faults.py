@@ -63,7 +63,9 @@ CRASHES = [
     pytest.param("segfault:InferRequest.infer@1", {}, "crashed: the worker process died from signal SIGSEGV during "
                  "stage 'pass1'", "try another device or precision", id="segfault-pass1"),
     pytest.param("hang:Core.compile_model", {"timeout_s": PAGE_MIN_TIMEOUT_S},
-                 f"timed out after {PAGE_MIN_TIMEOUT_S} s during stage 'compile'", "raise the timeout", id="hang-compile"),
+                 f"timed out after {PAGE_MIN_TIMEOUT_S} s during stage 'compile'",
+                 "raise the timeout if this model takes longer to load or compile; if it still times out, try another "
+                 "device", id="hang-compile"),
 ]
 
 

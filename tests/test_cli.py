@@ -186,7 +186,7 @@ WORKER_FAULTS = [
     pytest.param("abort:Core.compile_model@1", "crashed: the worker process died from signal SIGABRT during "
                  "stage 'compile_counters'", "try another device or precision", id="abort-compile-counters"),
     pytest.param("hang:InferRequest.get_profiling_info", f"timed out after {HANG_TIMEOUT_S} s during stage "
-                 "'pass2'", "raise the timeout", id="hang-pass2"),
+                 "'pass2'", "raise the timeout, or use fewer iterations or a shorter time budget", id="hang-pass2"),
 ]
 
 
