@@ -74,7 +74,7 @@ def build_session(bundle: ModelBundle, settings: ProfileSettings, result: Profil
     from ovstudio.session.schema import MODEL_FILES, SCHEMA_VERSION
     from ovstudio.session.store import Session, new_session_id
 
-    created = datetime.datetime.now(datetime.timezone.utc)
+    created = datetime.datetime.now(datetime.UTC)
     info: dict[str, Any] = dict(result.info)
     # The worker fills the model, device, settings and measurement columns; the parent adds
     # what identifies the saved file.
@@ -97,5 +97,5 @@ def build_session(bundle: ModelBundle, settings: ProfileSettings, result: Profil
 
 
 def _import_session_modules() -> None:
-    import ovstudio.mapping  # noqa: F401
+    import ovstudio.mapping
     import ovstudio.session.store  # noqa: F401

@@ -1,7 +1,7 @@
 """Two browser sessions of one server profiling at the same time into one sessions folder.
 
 Each AppTest is one browser session of the same server process. A barrier in the worker
-processes (``tests/faults/sitecustomize.py``) holds each profile at its first compile until both
+processes (``tests/faults/sitecustomize.py``) stops each profile at its first compile until both
 workers have reached it, so the two profiles are known to run at the same time.
 """
 
@@ -61,10 +61,10 @@ def test_two_browser_sessions_profile_at_once(tmp_path: Path, monkeypatch: pytes
         thread.start()
     for thread in threads:
         thread.join()
-    opened = [at.session_state[OPEN_SESSION] if OPEN_SESSION in at.session_state else None for at in apps]
     files = sorted(path.name for path in sessions.iterdir())
 
     assert failures == []
+    opened = [at.session_state[OPEN_SESSION] for at in apps]
     assert len(list(arrivals.iterdir())) == BROWSER_SESSIONS
     for at in apps:
         assert exception_texts(at) == []

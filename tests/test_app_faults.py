@@ -35,7 +35,7 @@ PAGE_MIN_TIMEOUT_S = 10
 @pytest.fixture
 def sessions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
              real_session_path: Callable[[str], Path]) -> Path:
-    """A sessions folder of the app that holds one earlier session."""
+    """A sessions folder of the app that contains one earlier session."""
     folder = tmp_path / "sessions"
     folder.mkdir()
     shutil.copy2(real_session_path("light_squeezenet"), folder)

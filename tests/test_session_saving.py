@@ -40,7 +40,7 @@ class FirstDrawFixed:
 
 
 def colliding_session(writer: int) -> Any:
-    """A session of resnet50 on CPU created at CREATED, told apart by its latency."""
+    """A session of resnet50 on CPU created at CREATED, distinguished by its latency."""
     session = sample_session(latency_median_ms=float(writer + 1))
     session.info["session_id"] = new_session_id(session.model_name, session.device, session.created_utc)
     return session

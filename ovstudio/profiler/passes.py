@@ -158,7 +158,7 @@ def measure_counters(
 class _Ticker:
     """Rate limiter that calls on_tick at most every TICK_INTERVAL_S seconds.
 
-    It calls on_tick(0.0) once when it is made, as the measured inferences start, so a crash in
+    It calls on_tick(0.0) once when it is created, as the measured inferences start, so a crash in
     the first of them is reported in the pass's stage and not in the warm-up's.
     """
 

@@ -170,12 +170,11 @@ def _watch(
                 f"{timeout_advice(state.stage)}",
                 stage=state.stage,
             )
-        if not _read_event(receiver, state, output, on_progress):
-            if not process.is_alive():
-                # The child exited: read whatever it sent before exiting.
-                while _read_event(receiver, state, output, on_progress, wait_s=0.0):
-                    pass
-                return
+        if not _read_event(receiver, state, output, on_progress) and not process.is_alive():
+            # The child exited: read whatever it sent before exiting.
+            while _read_event(receiver, state, output, on_progress, wait_s=0.0):
+                pass
+            return
     if state.done:
         # The child closed the result file before it sent "done". Unloading OpenVINO's plugins
         # at its exit can take a noticeable part of a short profile, and nothing in it matters.

@@ -69,9 +69,9 @@ def write_session(session: Session, folder: Path | str) -> Path:
 def write_new_session(session: Session, folder: Path | str) -> Path:
     """Write a new session to ``folder`` atomically, never replacing a file, and return the path.
 
-    When a file of the session's id exists, for example because another profile of the same
-    model and device finished in the same second and drew the same random id part, the session
-    gets a new id (``session.info["session_id"]`` changes) and the write is tried again. Raises
+    A file of the session's id exists when another profile of the same model and device
+    finished in the same second and drew the same random id part. The session then gets a new
+    id (``session.info["session_id"]`` changes) and the write is tried again. Raises
     SessionError as ``write_session`` does, and when ``MAX_ID_ATTEMPTS`` ids are all taken.
     """
     folder = Path(folder)
@@ -231,7 +231,7 @@ def _write_atomically(row: pa.Table, folder: Path, target: Path, session_id: str
 
 
 def _link_new(temp: Path, target: Path) -> None:
-    """Give the finished ``temp`` the name ``target``; raise FileExistsError when ``target`` exists.
+    """Link the finished ``temp`` to ``target``; raise FileExistsError when ``target`` exists.
 
     A hard link fails when its name exists, so of two writers of the same name exactly one wins.
     """

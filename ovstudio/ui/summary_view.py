@@ -28,7 +28,7 @@ def render_header(session: Session) -> dict[str, Any]:
 
 
 def missing_notices(summary: dict[str, Any]) -> list[str]:
-    """Say which part of a session is missing, why, and what the page cannot show without it."""
+    """Return a notice per missing part of a session: what is missing, why, and what the page lacks without it."""
     notices = []
     if summary["counters_error"]:
         notices.append(

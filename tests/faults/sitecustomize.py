@@ -112,7 +112,7 @@ class _PatchAfterImport(importlib.abc.MetaPathFinder):
             run_module(module)
             _patch(module, self.fault)
 
-        loader.exec_module = exec_module  # type: ignore[attr-defined]
+        loader.exec_module = exec_module  # type: ignore[method-assign]
         return spec
 
 
