@@ -19,7 +19,14 @@ import pytest
 from ovstudio.errors import ProfilingCancelled
 from ovstudio.pipeline import profile_model
 from ovstudio.session import ids
-from ovstudio.session.store import list_sessions, new_session_id, read_session, write_new_session
+from ovstudio.session.store import (
+    import_session,
+    list_sessions,
+    new_session_id,
+    read_session,
+    write_new_session,
+    write_session,
+)
 from ovstudio.settings import ProfileSettings
 from tests.real_models import fetch
 from tests.test_session_store import CREATED, assert_sessions_equal, sample_session
@@ -166,3 +173,26 @@ def test_killed_writer_leaves_no_session(tmp_path: Path) -> None:
     # Only the hidden temporary file of the killed writer remains, and the listing skips it.
     assert [path.name.startswith(".") for path in tmp_path.iterdir()] == [True]
     assert listing.empty
+
+
+def test_import_race_keeps_both(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    session_id = "20260105T142233Z_resnet50_CPU_c0ffee"
+    exported = write_session(sample_session(session_id), tmp_path / "export")
+    folder = tmp_path / "sessions"
+    rival = sample_session(session_id, model_name="rival")
+    real_link = os.link
+
+    def link_after_rival(source: Any, target: Any) -> None:
+        # Another writer saves a session of the same id after the import checked that the id is free.
+        monkeypatch.setattr(os, "link", real_link)
+        write_session(rival, folder)
+        real_link(source, target)
+
+    monkeypatch.setattr(os, "link", link_after_rival)
+
+    path = import_session(exported.read_bytes(), exported.name, folder)
+
+    assert path.stem != session_id
+    assert read_session(path).model_name == "resnet50"
+    assert read_session(folder / f"{session_id}.parquet").model_name == "rival"
+    assert sorted(item.name for item in folder.iterdir()) == sorted([path.name, f"{session_id}.parquet"])

@@ -173,9 +173,13 @@ def _store_import(session: Session, stored_version: int, data: bytes, temp: Path
         return write_new_session(session, folder)
 
     if stored_version != schema.SCHEMA_VERSION:
-        return write_session(session, folder)
+        return write_new_session(session, folder)
     # Keep the exported bytes as they are, so exporting the session again gives the same file.
-    os.replace(temp, target)
+    try:
+        _link_new(temp, target)
+    except FileExistsError:
+        # Another import or profile saved a session of this id since the check above.
+        return _store_import(session, stored_version, data, temp, folder)
     _fsync_folder(folder)
     logger.info("session %s imported into %s", session.session_id, folder)
     return target
