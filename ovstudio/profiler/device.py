@@ -184,7 +184,7 @@ def compile_with_fallback(
 def read_compiled_properties(compiled: ov.CompiledModel) -> CompiledProperties:
     """Read EXECUTION_DEVICES, precision, streams, optimal requests and every readable property."""
     properties = _readable_properties(compiled)
-    execution_devices = [str(name) for name in _get(compiled, "EXECUTION_DEVICES") or []]
+    execution_devices = read_execution_devices(compiled)
 
     nested: dict[str, Any] = {}
     device_properties = _get(compiled, DEVICE_PROPERTIES)
@@ -206,6 +206,42 @@ def read_compiled_properties(compiled: ov.CompiledModel) -> CompiledProperties:
         optimal_requests=_to_int(requests),
         properties=properties,
     )
+
+
+def read_execution_devices(compiled: ov.CompiledModel) -> list[str]:
+    """Read EXECUTION_DEVICES of a compiled model; an empty list when the device does not report it."""
+    return [str(name) for name in _get(compiled, "EXECUTION_DEVICES") or []]
+
+
+@dataclasses.dataclass
+class ExecutionDeviceLog:
+    """EXECUTION_DEVICES of one profile, read at several moments, such as after each pass.
+
+    AUTO may run the first inferences on a device that compiles fast, such as the CPU, and hand
+    over to its target device once that device has compiled the model. A read right after
+    compiling can miss the target device, and a read at the end can miss the first device, so
+    the devices used are the union of every read.
+    """
+
+    reads: list[tuple[str, list[str]]] = dataclasses.field(default_factory=list)
+
+    def add(self, moment: str, devices: list[str]) -> None:
+        """Record the devices that ``moment`` (such as "after pass 1") reported."""
+        self.reads.append((moment, list(devices)))
+
+    def used(self) -> list[str]:
+        """Return every device of every read, each once, in the order they first appeared."""
+        return list(dict.fromkeys(device for _, devices in self.reads for device in devices))
+
+    def change_warning(self, device: str) -> str | None:
+        """Return a warning that lists each read when the reads differ, else None."""
+        if len({tuple(devices) for _, devices in self.reads if devices}) <= 1:
+            return None
+        reads = "; ".join(f"{moment}: {', '.join(devices) or 'none'}" for moment, devices in self.reads)
+        return (
+            f"device {device} changed its execution devices during the profile ({reads}), so the latency "
+            f"and the counters may mix inferences of these devices"
+        )
 
 
 def setting_warnings(settings: ProfileSettings, compiled: CompiledProperties) -> list[str]:

@@ -156,12 +156,17 @@ def measure_counters(
 
 
 class _Ticker:
-    """Rate limiter that calls on_tick at most every TICK_INTERVAL_S seconds."""
+    """Rate limiter that calls on_tick at most every TICK_INTERVAL_S seconds.
+
+    It calls on_tick(0.0) once when it is created, as the measured inferences start, so a crash in
+    the first of them is reported in the pass's stage and not in the warm-up's.
+    """
 
     def __init__(self, budget: Budget, on_tick: TickCallback) -> None:
         self._budget = budget
         self._on_tick = on_tick
         self._last = time.perf_counter()
+        on_tick(0.0)
 
     def tick(self, count: int, elapsed_s: float) -> None:
         now = time.perf_counter()

@@ -46,6 +46,8 @@ logger = logging.getLogger(__name__)
 
 ProgressCallback = Callable[[str, float, str], None]
 Target = Callable[..., Any] | str
+# Called with the stage a job timed out in; returns what the user can do about it.
+TimeoutAdvice = Callable[[str], str]
 
 POLL_INTERVAL_S = 0.1
 # Seconds the child may take to exit after it sent its result or error.
@@ -81,10 +83,12 @@ def run_in_worker(
     on_progress: ProgressCallback | None = None,
     cancel: CancelFlag | None = None,
     task: str = "worker job",
+    timeout_advice: TimeoutAdvice | None = None,
 ) -> Any:
     """Call ``target(*args, report)`` in a spawn child and return its result.
 
-    ``task`` names the job in error messages. Raises the child's ovstudio error as the same
+    ``task`` names the job in error messages, and ``timeout_advice`` (the default when None)
+    words what to do after a timeout in a stage. Raises the child's ovstudio error as the same
     class, ``ProfilingError`` when the child dies, exits non-zero or runs past ``timeout_s``, and
     ``ProfilingCancelled`` when ``cancel`` is set. The child is killed and the temporary folder
     removed on every exit, KeyboardInterrupt and SystemExit included.
@@ -107,7 +111,8 @@ def run_in_worker(
             process.start()
         sender.close()
         logger.info("started worker process %s for %s", process.pid, task)
-        _watch(process, receiver, state, output, timeout_s, on_progress, cancel, task)
+        _watch(process, receiver, state, output, timeout_s, on_progress, cancel, task,
+               timeout_advice or default_timeout_advice)
         return _outcome(process, state, output, result_path, task)
     finally:
         _stop(process)
@@ -147,6 +152,7 @@ def _watch(
     on_progress: ProgressCallback | None,
     cancel: CancelFlag | None,
     task: str,
+    timeout_advice: TimeoutAdvice,
 ) -> None:
     """Read events until the child sends a result or error, exits, times out or is cancelled."""
     deadline = time.monotonic() + timeout_s
@@ -160,22 +166,26 @@ def _watch(
             # The raised error carries the message, so the log only records the event.
             logger.info("%s timed out after %g s during stage %s", task, timeout_s, state.stage)
             raise errors.ProfilingError(
-                f"{task} timed out after {timeout_s:g} s during stage {state.stage!r}: raise the timeout, "
-                f"or use fewer iterations or a shorter time budget",
+                f"{task} timed out after {timeout_s:g} s during stage {state.stage!r}: "
+                f"{timeout_advice(state.stage)}",
                 stage=state.stage,
             )
-        if not _read_event(receiver, state, output, on_progress):
-            if not process.is_alive():
-                # The child exited: read whatever it sent before exiting.
-                while _read_event(receiver, state, output, on_progress, wait_s=0.0):
-                    pass
-                return
+        if not _read_event(receiver, state, output, on_progress) and not process.is_alive():
+            # The child exited: read whatever it sent before exiting.
+            while _read_event(receiver, state, output, on_progress, wait_s=0.0):
+                pass
+            return
     if state.done:
         # The child closed the result file before it sent "done". Unloading OpenVINO's plugins
         # at its exit can take a noticeable part of a short profile, and nothing in it matters.
         _kill(process)
     else:
         process.join(EXIT_GRACE_S)
+
+
+def default_timeout_advice(stage: str) -> str:
+    """Advise on a timed-out job whose time limit the user cannot set."""
+    return "try again; if it times out again, OpenVINO hangs on this model or device"
 
 
 def _read_event(

@@ -20,6 +20,8 @@ from ovstudio.settings import ProfileSettings
 logger = logging.getLogger(__name__)
 
 PROFILE_TARGET = "ovstudio.profiler.worker:profile"
+# Stages of the profile whose time grows with the number of inferences or the time budget.
+MEASURING_STAGES = ("warmup", "pass1", "pass2")
 
 __all__ = [
     "available_devices", "check_ir_output", "convert_to_ir", "inspect_model", "run_in_worker", "run_profile",
@@ -42,13 +44,20 @@ def run_profile(
     """
     result = run_in_worker(
         target, bundle, settings, timeout_s=settings.timeout_s, on_progress=on_progress, cancel=cancel,
-        task=f"profiling {bundle.model_name} on {settings.device}",
+        task=f"profiling {bundle.model_name} on {settings.device}", timeout_advice=profile_timeout_advice,
     )
     if not isinstance(result, ProfileResult):
         raise errors.ProfilingError(
             f"the worker returned {type(result).__name__}, expected ProfileResult: the worker target is wrong"
         )
     return result
+
+
+def profile_timeout_advice(stage: str) -> str:
+    """Advise on a profile that timed out in ``stage``."""
+    if stage in MEASURING_STAGES:
+        return "raise the timeout, or use fewer iterations or a shorter time budget"
+    return "raise the timeout if this model takes longer to load or compile; if it still times out, try another device"
 
 
 def inspect_model(bundle: ModelBundle, timeout_s: float = 300.0) -> list[dict[str, Any]]:

@@ -73,6 +73,7 @@ class _Run:
     report: ProgressReporter
     # Degraded results and notes, collected over the whole run.
     warnings: list[str]
+    execution_devices: devices.ExecutionDeviceLog = dataclasses.field(default_factory=devices.ExecutionDeviceLog)
 
 
 def profile(bundle: ModelBundle, settings: ProfileSettings, report: ProgressReporter) -> ProfileResult:
@@ -108,6 +109,7 @@ def profile(bundle: ModelBundle, settings: ProfileSettings, report: ProgressRepo
     info.update(_pass1_info(pass1))
 
     counters, runtime_layers, runtime_edges = _run_pass2(run, info, set(ir_layers["name"]))
+    info.update(_execution_devices_info(run))
 
     report("collect", STAGE_START["collect"], "Collecting statistics")
     statistics = counter_stats.summarize_counters(counters)
@@ -136,6 +138,7 @@ def _run_pass1(run: _Run) -> tuple[PassMeasurement, dict[str, Any]]:
     compiled, compile_time_s, properties = _compile(run, perf_count=False)
     info = _compiled_info(core, properties)
     info["compile_time_s"] = compile_time_s
+    run.execution_devices.add("after compiling", properties.execution_devices)
 
     arrays = list(prepared.arrays.values())
     budget = Budget(settings.iterations, settings.time_s)
@@ -159,8 +162,10 @@ def _run_pass1(run: _Run) -> tuple[PassMeasurement, dict[str, Any]]:
             stage="pass1",
         ) from error
     # AUTO starts on a fast-to-compile device and may switch once the target is ready, so the
-    # devices that ran the model are read again after pass 1.
+    # devices that ran the model are read again after pass 1, and the precision and streams of
+    # the device that ran it last are kept.
     used = devices.read_compiled_properties(compiled)
+    run.execution_devices.add("after pass 1", used.execution_devices)
     if used.execution_devices and used.execution_devices != properties.execution_devices:
         info.update(_compiled_info(core, used))
     report("pass1", STAGE_START["compile_counters"], f"Pass 1 done: {_count(measurement.iterations, 'inference')}")
@@ -197,6 +202,7 @@ def _run_pass2(
     try:
         compiled, _, _ = _compile(run, perf_count=True)
         measurement = _measure_pass2(run, compiled)
+        run.execution_devices.add("after pass 2", devices.read_execution_devices(compiled))
     except (RuntimeError, ProfilingError) as error:
         info["counters_error"] = f"pass 2 with PERF_COUNT failed: {error}"
         logger.warning("performance counters unavailable: %s", error)
@@ -289,6 +295,15 @@ def _compiled_info(core: ov.Core, properties: devices.CompiledProperties) -> dic
         "optimal_requests": properties.optimal_requests,
         "compiled_properties": properties.properties,
     }
+
+
+def _execution_devices_info(run: _Run) -> dict[str, Any]:
+    """Record the union of the execution devices read during the run, and warn when they changed."""
+    used = run.execution_devices.used()
+    change = run.execution_devices.change_warning(run.settings.device)
+    if change is not None:
+        run.warnings.append(change)
+    return {"execution_devices": used, "device_full_name": devices.device_full_names(run.core, used)}
 
 
 def _pass1_info(measurement: PassMeasurement) -> dict[str, Any]:

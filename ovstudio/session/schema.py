@@ -70,7 +70,7 @@ SESSION_COLUMNS: tuple[Column, ...] = (
     _c("model_hash", pa.string(), "sha256 over the model files' names and bytes, in name order."),
     _c("device", pa.string(), "Device string the user requested, such as CPU, AUTO or HETERO:CPU."),
     _c("device_full_name", pa.string(), "FULL_DEVICE_NAME of each device used, joined by '; '.", True),
-    _c("execution_devices", pa.list_(pa.string()), "EXECUTION_DEVICES read back from the compiled model."),
+    _c("execution_devices", pa.list_(pa.string()), "Devices that ran the model: every device in EXECUTION_DEVICES as read after compiling, after pass 1 and after pass 2, in first-seen order."),
     _c("inference_precision", pa.string(), "INFERENCE_PRECISION_HINT read back from the compiled model, such as f32 or bf16.", True),
     _c("num_streams", pa.int32(), "NUM_STREAMS read back from the compiled model.", True),
     _c("optimal_requests", pa.int32(), "OPTIMAL_NUMBER_OF_INFER_REQUESTS read back from the compiled model.", True),

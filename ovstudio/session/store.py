@@ -2,7 +2,9 @@
 
 A folder of sessions contains ``<session_id>.parquet`` files. Writers first write a hidden
 ``.<session_id>.<random>.tmp`` file in the same folder, fsync it and rename it over the final
-name, so a reader never sees a partial file. See docs/session-format.md for the layout.
+name, so a reader never sees a partial file. A new session is linked to its final name
+instead, which fails when the name exists, so two writers never replace each other's file.
+See docs/session-format.md for the layout.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ logger = logging.getLogger(__name__)
 
 SESSION_SUFFIX = ".parquet"
 COMPRESSION = "zstd"
+# Ids a new session tries before write_new_session gives up. Each retry draws a new random part.
+MAX_ID_ATTEMPTS = 20
 
 __all__ = [
     "Session",
@@ -39,6 +43,7 @@ __all__ = [
     "session_from_arrow",
     "session_path",
     "session_to_arrow",
+    "write_new_session",
     "write_session",
 ]
 
@@ -56,19 +61,51 @@ def write_session(session: Session, folder: Path | str) -> Path:
     the JSON summary that ``list_sessions`` reads. Raises SessionError when the session does not
     fit the schema or the file cannot be written.
     """
+    target = _write(session, Path(folder), replace=True)
+    logger.info("session %s saved to %s", session.session_id, target)
+    return target
+
+
+def write_new_session(session: Session, folder: Path | str) -> Path:
+    """Write a new session to ``folder`` atomically, never replacing a file, and return the path.
+
+    A file of the session's id exists when another profile of the same model and device
+    finished in the same second and drew the same random id part. The session then gets a new
+    id (``session.info["session_id"]`` changes) and the write is tried again. Raises
+    SessionError as ``write_session`` does, and when ``MAX_ID_ATTEMPTS`` ids are all taken.
+    """
     folder = Path(folder)
+    for _ in range(MAX_ID_ATTEMPTS):
+        try:
+            target = _write(session, folder, replace=False)
+        except FileExistsError:
+            taken = session.session_id
+            session.info["session_id"] = new_session_id(session.model_name, session.device, session.created_utc)
+            logger.info("session id %s is taken in %s; trying %s", taken, folder, session.session_id)
+            continue
+        logger.info("session %s saved to %s", session.session_id, target)
+        return target
+    raise SessionError(
+        f"saving session {session.session_id} failed: {MAX_ID_ATTEMPTS} new session ids were all taken in "
+        f"{folder}; check that no other program creates files there"
+    )
+
+
+def _write(session: Session, folder: Path, replace: bool) -> Path:
+    """Write ``session`` to its file in ``folder``; raise FileExistsError when ``replace`` is off and it exists."""
     target = session_path(folder, session.session_id)
     row = session_to_arrow(session)
     row = row.replace_schema_metadata({**(row.schema.metadata or {}), **encode_summary(build_summary(row))})
 
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        _write_atomically(row, folder, target, session.session_id)
+        _write_atomically(row, folder, target, session.session_id, replace)
     except OSError as error:
+        if isinstance(error, FileExistsError) and not replace:
+            raise
         raise SessionError(
             f"writing session file {target} failed: {error}; check that the folder is writable and has free space"
         ) from error
-    logger.info("session %s saved to %s", session.session_id, target)
     return target
 
 
@@ -133,12 +170,16 @@ def _store_import(session: Session, stored_version: int, data: bytes, temp: Path
         session.info["session_id"] = new_session_id(session.model_name, session.device, session.created_utc)
         logger.info("imported session id %s is taken in %s; storing it as %s",
                     target.stem, folder, session.session_id)
-        return write_session(session, folder)
+        return write_new_session(session, folder)
 
     if stored_version != schema.SCHEMA_VERSION:
-        return write_session(session, folder)
+        return write_new_session(session, folder)
     # Keep the exported bytes as they are, so exporting the session again gives the same file.
-    os.replace(temp, target)
+    try:
+        _link_new(temp, target)
+    except FileExistsError:
+        # Another import or profile saved a session of this id since the check above.
+        return _store_import(session, stored_version, data, temp, folder)
     _fsync_folder(folder)
     logger.info("session %s imported into %s", session.session_id, folder)
     return target
@@ -172,17 +213,43 @@ def _read_session_file(path: Path, source: str) -> tuple[Session, int]:
     return session, stored_version
 
 
-def _write_atomically(row: pa.Table, folder: Path, target: Path, session_id: str) -> None:
+def _write_atomically(row: pa.Table, folder: Path, target: Path, session_id: str, replace: bool = True) -> None:
+    """Write ``row`` to a hidden temporary file, then move it to ``target`` in one step.
+
+    Without ``replace``, raises FileExistsError when ``target`` exists, and leaves it as it was.
+    The temporary file is removed on every exit, KeyboardInterrupt included.
+    """
     temp = folder / f".{session_id}.{secrets.token_hex(4)}.tmp"
     try:
         with temp.open("xb") as stream:
             pq.write_table(row, stream, compression=COMPRESSION)
             stream.flush()
             os.fsync(stream.fileno())
-        os.replace(temp, target)
+        if replace:
+            os.replace(temp, target)
+        else:
+            _link_new(temp, target)
     finally:
         temp.unlink(missing_ok=True)
     _fsync_folder(folder)
+
+
+def _link_new(temp: Path, target: Path) -> None:
+    """Link the finished ``temp`` to ``target``; raise FileExistsError when ``target`` exists.
+
+    A hard link fails when its name exists, so of two writers of the same name exactly one wins.
+    """
+    try:
+        os.link(temp, target)
+    except FileExistsError:
+        raise
+    except OSError as error:
+        # NOTE: on a file system without hard links, such as FAT, the check and the rename below
+        # are two steps, so a writer of the same name in between would be replaced.
+        logger.info("hard links are not available in %s (%s); renaming instead", target.parent, error)
+        if target.exists():
+            raise FileExistsError(target) from error
+        os.replace(temp, target)
 
 
 def _write_bytes_synced(path: Path, data: bytes) -> None:

@@ -22,11 +22,27 @@ def render_header(session: Session) -> dict[str, Any]:
     )
     for warning in summary["warnings"]:
         st.warning(warning, icon=":material/warning:")
-    for key, label in (("counters_error", "Per-layer counters are missing"),
-                       ("runtime_model_error", "The runtime model is missing")):
-        if summary[key]:
-            st.error(f"{label}: {summary[key]}", icon=":material/error:")
+    for notice in missing_notices(summary):
+        st.warning(notice, icon=":material/warning:")
     return summary
+
+
+def missing_notices(summary: dict[str, Any]) -> list[str]:
+    """Return a notice per missing part of a session: what is missing, why, and what the page lacks without it."""
+    notices = []
+    if summary["counters_error"]:
+        notices.append(
+            f"Per-layer times are missing: {summary['counters_error']}. Latency and throughput were measured, "
+            "but the layer table, the execution-time coloring and the time charts have no per-layer times. "
+            "Profile on a device that returns performance counters (PERF_COUNT) to get them."
+        )
+    if summary["runtime_model_error"]:
+        notices.append(
+            f"The runtime model is missing: {summary['runtime_model_error']}. Latency and throughput were "
+            "measured and the IR graph is complete, but the runtime graph, the layer table and the links "
+            "between execution nodes and IR layers are empty, because they come from the runtime model."
+        )
+    return notices
 
 
 def render_metrics(summary: dict[str, Any]) -> None:
