@@ -185,10 +185,11 @@ def _shared_name_notes(ir_layers: pd.DataFrame, layer: pd.Series) -> list[str]:
     if layer["graph_id"] != MAIN_GRAPH_ID or count < 2:
         return []
     name = str(layer["name"])
-    return [
+    note = (
         f"{count} IR layers are named {name!r}. Before compiling, OpenVINO renames all but the first, in "
         f"graph order, to {name + '_1'!r}, {name + '_2'!r} and so on, and the mapping links them by those names."
-    ]
+    )
+    return [note]
 
 
 def _counterparts(session: Session, side: Side, layer_ids: tuple[str, ...]) -> tuple[Counterpart, ...]:

@@ -8,24 +8,26 @@ import streamlit as st
 
 from ovstudio.session.store import Session
 from ovstudio.summary import summarize
+from ovstudio.ui.text import markdown_literal
 
 
 def render_header(session: Session) -> dict[str, Any]:
     summary = summarize(session)
     model, device = summary["model"], summary["device"]
     used = ", ".join(device["execution_devices"]) or "unknown"
-    st.subheader(f"{model['name']} ({model['format']}) on {summary['device']['requested']}")
-    st.caption(
+    # Every text here comes from the session file, which may have been shared by someone else.
+    st.subheader(markdown_literal(f"{model['name']} ({model['format']}) on {summary['device']['requested']}"))
+    st.caption(markdown_literal(
         f"Executed on {used} · {device.get('full_name') or 'device name unknown'} · "
         f"OpenVINO {summary['environment']['openvino_version']} · {summary['created_utc']} · "
-        f"session `{summary['session_id']}`"
-    )
+        f"session {summary['session_id']}"
+    ))
     for warning in summary["warnings"]:
-        st.warning(warning, icon=":material/warning:")
+        st.warning(markdown_literal(warning), icon=":material/warning:")
     for key, label in (("counters_error", "Per-layer counters are missing"),
                        ("runtime_model_error", "The runtime model is missing")):
         if summary[key]:
-            st.error(f"{label}: {summary[key]}", icon=":material/error:")
+            st.error(f"{label}: {markdown_literal(summary[key])}", icon=":material/error:")
     return summary
 
 
@@ -37,12 +39,12 @@ def render_metrics(summary: dict[str, Any]) -> None:
     columns[1].metric("p90 / p99 latency", f"{_ms(latency['p90'], unit=False)} / {_ms(latency['p99'])}")
     columns[2].metric("Throughput", _number(summary["throughput_fps"], "FPS"))
     columns[3].metric("Iterations", f"{summary['iterations'] or 0}",
-                      help=f"Pass 1 ran {summary['pass1_mode'] or '?'} (infer requests in flight: "
-                      f"{summary['pass1_requests'] or '?'}). Pass 2, with performance counters on, ran "
+                      help=f"Pass 1 ran {markdown_literal(summary['pass1_mode'] or '?')} (infer requests in flight: "
+                      f"{markdown_literal(summary['pass1_requests'] or '?')}). Pass 2, with performance counters on, ran "
                       f"{summary['counters_iterations'] or 0} inferences.")
     columns = st.columns(4)
-    columns[0].metric("Precision used", summary["device"]["inference_precision"] or "unknown",
-                      help=f"Requested: {summary['settings']['precision'] or 'device default'}")
+    columns[0].metric("Precision used", markdown_literal(summary["device"]["inference_precision"] or "unknown"),
+                      help=f"Requested: {markdown_literal(summary['settings']['precision'] or 'device default')}")
     columns[1].metric("Counter overhead", _ms(summary["counter_overhead_ms"]),
                       help="Median latency with performance counters on, minus without.")
     columns[2].metric("Unaccounted", _ms(summary["unaccounted_ms"]),
