@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -28,8 +29,8 @@ LAYER_TABLE_COLUMNS: dict[str, str] = {
     "time_min_us": "Minimum real time, µs; null without a time.",
     "time_max_us": "Maximum real time, µs; null without a time.",
     "time_spread_pct": "(max - min) / median, percent; null without a time or when the median is 0.",
-    "time_share_pct": "Median time as a percentage of the sum of the medians of all runtime layers; "
-    "null without a time.",
+    "time_share_pct": "Median time as a percentage of the sum of the medians of all runtime layers or of the "
+    "median latency of the counters pass, whichever is larger; null without a time. Shares sum to at most 100.",
     "sample_count": "Iterations the time statistics are over; 0 without a time.",
     "status": "Counter status of the last iteration: executed, not executed, optimized out, or no counters.",
     "runtime_precision": "rt_info runtimePrecision; null when not reported.",
@@ -63,7 +64,7 @@ def build_layer_table(session: Session) -> pd.DataFrame:
         table[column] = runtime[source].astype("float64")
 
     table["time_spread_pct"] = _spread_pct(table)
-    table["time_share_pct"] = share_pct(table["time_median_us"])
+    table["time_share_pct"] = share_pct(table["time_median_us"], counters_latency_us(session.info))
     table["status"] = runtime["status"].map(status_label).astype(object)
 
     names, counts = _ir_layer_names(runtime, session.table("ir_layers"), session.table("mapping"))
@@ -87,16 +88,33 @@ def status_label(status: Any) -> str:
     return STATUS_LABELS.get(str(status), str(status))
 
 
-def share_pct(times: pd.Series) -> pd.Series:
-    """Return each time as a percentage of the sum of the non-null times, NaN where it is null.
+def share_pct(times: pd.Series, latency_us: float | None = None) -> pd.Series:
+    """Return each time as a percentage of a total, NaN where the time is null.
 
-    When every time is 0 the shares are 0. Rounding can push a share just past 100, so shares
-    are clipped to 100.
+    The total is the sum of the non-null times or ``latency_us``, whichever is larger. With the
+    median latency of the counters pass as ``latency_us``, time that no layer counter covers
+    (control flow, waits) stays out of every share, and the shares sum to at most 100 also when the
+    layer times add up to more than the latency. When the total is 0 the shares are 0. Shares are
+    clipped to [0, 100], against rounding and against negative times in an edited session.
     """
-    total = times.sum(skipna=True)
-    if total <= 0:
+    total = float(times.sum(skipna=True))
+    if latency_us is not None and math.isfinite(latency_us) and latency_us > total:
+        total = latency_us
+    if not total > 0:
         return times.where(times.isna(), 0.0).astype("float64")
-    return (times / total * 100.0).clip(upper=100.0).astype("float64")
+    return (times / total * 100.0).clip(lower=0.0, upper=100.0).astype("float64")
+
+
+def counters_latency_us(info: Mapping[str, Any]) -> float | None:
+    """Return the median latency of the counters pass in µs, or None when the session has none."""
+    value = info.get("counters_latency_median_ms")
+    if value is None:
+        return None
+    try:
+        latency_ms = float(value)
+    except (TypeError, ValueError):
+        return None
+    return latency_ms * 1000.0 if math.isfinite(latency_ms) else None
 
 
 def _spread_pct(table: pd.DataFrame) -> pd.Series:

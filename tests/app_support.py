@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -87,8 +88,13 @@ def exception_texts(at: AppTest) -> list[str]:
     return [element.value for element in at.exception]
 
 
+def shown_text(value: object) -> str:
+    """Return a Markdown element's text as the browser shows it, without ``markdown_literal``'s escapes."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", str(value))
+
+
 def error_texts(at: AppTest) -> list[str]:
-    return [element.value for element in at.error]
+    return [shown_text(element.value) for element in at.error]
 
 
 def metric_values(at: AppTest) -> dict[str, str]:

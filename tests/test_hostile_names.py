@@ -31,7 +31,7 @@ from ovstudio.session.store import Session, read_session, write_session
 from ovstudio.settings import ProfileSettings
 from ovstudio.ui.graph_component import graph_data_json, graph_options_json
 from ovstudio.ui.text import markdown_literal
-from tests.app_support import add_session, click_graph_node, new_app, sessions_folder_env
+from tests.app_support import add_session, click_graph_node, new_app, sessions_folder_env, shown_text
 
 SETTINGS = ProfileSettings(device="CPU", precision="f32", iterations=6, counter_iterations=3, warmup=1)
 
@@ -265,10 +265,6 @@ def rendered_texts(at: AppTest) -> list[str]:
     return texts
 
 
-def unescaped(text: str) -> str:
-    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", text)
-
-
 def assert_no_markup(at: AppTest) -> None:
     for text in rendered_texts(at):
         # An escaped character is shown as itself, so only unescaped markup counts.
@@ -300,7 +296,7 @@ def test_app_details_show_name(session_id: str, session: Session, name: str) -> 
 
 def test_app_fused_caption_counts(session_id: str, session: Session) -> None:
     at = select_runtime(new_app(session_id).run(), session, ADD)
-    captions = [unescaped(str(element.value)) for element in at.caption]
+    captions = [shown_text(str(element.value)) for element in at.caption]
 
     assert any("3 IR layers (fused)" in caption for caption in captions)
 
@@ -355,7 +351,7 @@ def tampered_id(session: Session, tmp_path_factory: pytest.TempPathFactory) -> I
 
 def test_tampered_session_texts_literal(tampered_id: str) -> None:
     at = new_app(tampered_id).run()
-    shown = " ".join(unescaped(text) for text in rendered_texts(at))
+    shown = " ".join(shown_text(text) for text in rendered_texts(at))
 
     assert not at.exception
     assert MODEL_NAME in shown
@@ -366,7 +362,7 @@ def test_tampered_session_texts_literal(tampered_id: str) -> None:
 
 def test_tampered_details_literal(tampered_id: str, session: Session) -> None:
     at = select_runtime(new_app(tampered_id).run(), session, ADD)
-    shown = " ".join(unescaped(text) for text in rendered_texts(at))
+    shown = " ".join(shown_text(text) for text in rendered_texts(at))
 
     assert SOFTMAX in shown
     assert TRANSPOSE in shown
@@ -376,7 +372,7 @@ def test_tampered_details_literal(tampered_id: str, session: Session) -> None:
 def test_tampered_removed_notice_literal(tampered_id: str, session: Session) -> None:
     (constant_id,) = ir_ids_named(session, CONSTANT)
     at = click_graph_node(new_app(tampered_id).run(), "ir", constant_id)
-    warnings = [unescaped(str(element.value)) for element in at.warning]
+    warnings = [shown_text(str(element.value)) for element in at.warning]
 
     assert any(f"IR layer {CONSTANT!r} (Constant) has no runtime layer" in text for text in warnings)
     assert_no_markup(at)
@@ -384,4 +380,4 @@ def test_tampered_removed_notice_literal(tampered_id: str, session: Session) -> 
 
 def test_markdown_literal_round_trip() -> None:
     for name in (*ALL_NAMES, MODEL_NAME):
-        assert unescaped(markdown_literal(name)) == name
+        assert shown_text(markdown_literal(name)) == name

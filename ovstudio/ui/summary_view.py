@@ -47,9 +47,12 @@ def render_metrics(summary: dict[str, Any]) -> None:
                       help=f"Requested: {markdown_literal(summary['settings']['precision'] or 'device default')}")
     columns[1].metric("Counter overhead", _ms(summary["counter_overhead_ms"]),
                       help="Median latency with performance counters on, minus without.")
-    columns[2].metric("Unaccounted", _ms(summary["unaccounted_ms"]),
+    columns[2].metric("Unaccounted", _unaccounted(summary["unaccounted_ms"], summary["unaccounted_pct"]),
                       help="Median latency of the counters pass minus the sum of layer times: time no "
-                      "layer counter covers, such as control flow and waits.")
+                      "layer counter covers, such as control flow and waits. Layer shares in the table leave it out. "
+                      "When the layer times add up to more than the latency (a sum of medians is not the median "
+                      "of sums, and parallel layers overlap), nothing is unaccounted and the shares are of the "
+                      "layer sum.")
     columns[3].metric("Layers, runtime / IR", f"{summary['counts']['runtime_layers']} / {summary['counts']['ir_layers']}",
                       help=_class_help(summary["counts"]))
 
@@ -65,6 +68,15 @@ def _ms(value: float | None, unit: bool = True) -> str:
         return "n/a"
     text = f"{value:.3f}" if abs(value) < 10 else f"{value:.1f}"
     return f"{text} ms" if unit else text
+
+
+def _unaccounted(value_ms: float | None, share_pct: float | None) -> str:
+    if value_ms is None:
+        return "n/a"
+    if value_ms < 0:
+        return "none"
+    share = f" · {share_pct:.0f}% of latency" if share_pct is not None else ""
+    return _ms(value_ms) + share
 
 
 def _number(value: float | None, unit: str) -> str:
