@@ -80,11 +80,6 @@ def cycle(values: tuple[object, ...], count: int) -> list[object]:
     return [values[index % len(values)] for index in range(count)]
 
 
-def runtime_time_ids(session: Session) -> list[str]:
-    runtime = session.table("runtime_layers")
-    return runtime.loc[runtime["real_time_median_us"].notna(), "layer_id"].tolist()
-
-
 # --- Precisions ---------------------------------------------------------------------------------
 
 
