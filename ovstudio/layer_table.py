@@ -15,6 +15,8 @@ from ovstudio.session.store import Session
 # entry for the layer (a runtime Const, or every layer when counters failed).
 STATUS_LABELS = {"EXECUTED": "executed", "NOT_RUN": "not executed", "OPTIMIZED_OUT": "optimized out"}
 NO_COUNTERS_LABEL = "no counters"
+# First characters that make a spreadsheet read a CSV cell as a formula.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # Separator between IR layer names in ir_layer_names. Names may contain commas.
 NAME_SEPARATOR = "; "
 
@@ -77,8 +79,23 @@ def build_layer_table(session: Session) -> pd.DataFrame:
 
 
 def layer_table_csv(table: pd.DataFrame) -> bytes:
-    """Encode a layer table as UTF-8 CSV with a header row and no index column."""
-    return table.to_csv(index=False).encode("utf-8")
+    """Encode a layer table as UTF-8 CSV with a header row and no index column.
+
+    A text cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a
+    leading ``'``, so a spreadsheet that opens the file shows a hostile layer name as text instead of
+    running it as a formula. Every other cell is written as it is.
+    """
+    safe = table.copy()
+    for column in safe.columns:
+        if not pd.api.types.is_numeric_dtype(safe[column]):
+            safe[column] = safe[column].map(_spreadsheet_text)
+    return safe.to_csv(index=False).encode("utf-8")
+
+
+def _spreadsheet_text(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def status_label(status: Any) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import math
+import unicodedata
 from typing import Any
 
 from ovstudio.mapping import IR_CLASSES, RUNTIME_CLASSES, mapping_counts
@@ -127,7 +128,7 @@ def format_summary(summary: dict[str, Any]) -> str:
         if summary[key]:
             lines.append(f"{key.replace('_', ' ')}: {summary[key]}")
     lines += [f"warning: {warning}" for warning in summary["warnings"]]
-    return "\n".join(lines)
+    return "\n".join(_terminal_text(line) for line in lines)
 
 
 def _number(value: Any) -> float | None:
@@ -136,6 +137,18 @@ def _number(value: Any) -> float | None:
     except (TypeError, ValueError):
         return None
     return round(number, 4) if math.isfinite(number) else None
+
+
+def _terminal_text(line: str) -> str:
+    """Replace control characters with escapes such as ``\\x1b``.
+
+    Names and messages come from the session file, and an escape sequence in them would otherwise
+    move the cursor, recolor or clear the terminal that prints the summary.
+    """
+    return "".join(
+        char if unicodedata.category(char) != "Cc" else repr(char)[1:-1]
+        for char in line
+    )
 
 
 def _pct_text(value: float | None) -> str:

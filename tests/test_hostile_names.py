@@ -8,6 +8,7 @@ Markdown and Streamlit markup, and two layers share the name ``dup``.
 from __future__ import annotations
 
 import collections
+import io
 import json
 import re
 from collections.abc import Iterator
@@ -23,12 +24,13 @@ from streamlit.testing.v1 import AppTest
 
 from ovstudio.details import layer_details
 from ovstudio.graph.display import build_display_graph
-from ovstudio.layer_table import NAME_SEPARATOR, build_layer_table
+from ovstudio.layer_table import NAME_SEPARATOR, build_layer_table, layer_table_csv
 from ovstudio.mapping import ir_layers_of, runtime_layers_of
 from ovstudio.pipeline import profile_model
 from ovstudio.search import search_session
 from ovstudio.session.store import Session, read_session, write_session
 from ovstudio.settings import ProfileSettings
+from ovstudio.summary import format_summary, summarize
 from ovstudio.ui.graph_component import graph_data_json, graph_options_json
 from ovstudio.ui.text import markdown_literal
 from tests.app_support import add_session, click_graph_node, new_app, sessions_folder_env, shown_text
@@ -381,3 +383,23 @@ def test_tampered_removed_notice_literal(tampered_id: str, session: Session) -> 
 def test_markdown_literal_round_trip() -> None:
     for name in (*ALL_NAMES, MODEL_NAME):
         assert shown_text(markdown_literal(name)) == name
+
+
+def test_summary_text_escapes_controls(session: Session) -> None:
+    info = {**session.info, "model_name": "m\x1b[2J\x1b]8;;http://x\x07", "warnings": ["w\rx"]}
+    text = format_summary(summarize(Session(info=info, tables=session.tables)))
+
+    assert "\x1b" not in text
+    assert "\r" not in text
+    assert "m\\x1b[2J\\x1b]8;;http://x\\x07" in text
+
+
+def test_csv_formula_cells_quoted(session: Session) -> None:
+    table = build_layer_table(session)
+    table.loc[0, "name"] = "=HYPERLINK(\"http://x\")"
+    table.loc[1, "name"] = "-1+2"
+    read_back = pd.read_csv(io.BytesIO(layer_table_csv(table)), keep_default_na=False)
+
+    assert read_back.loc[0, "name"] == "'=HYPERLINK(\"http://x\")"
+    assert read_back.loc[1, "name"] == "'-1+2"
+    assert read_back.loc[2, "name"] == table.loc[2, "name"]
