@@ -239,7 +239,7 @@ def _other_running_jobs() -> None:
     for index, job in enumerate(running):
         snapshot = job.snapshot()
         columns = st.columns([4, 1])
-        columns[0].progress(snapshot.fraction, text=f"Running on this server: {job.model_label}, "
+        columns[0].progress(snapshot.fraction, text=f"Running on this server: {markdown_literal(job.model_label)}, "
                             f"{_progress_text(snapshot)}")
         # A reload starts a new browser session; following the run takes it over again.
         if columns[1].button("Follow", key=f"follow_job_{index}"):
