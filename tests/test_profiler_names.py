@@ -81,3 +81,14 @@ def test_rejoin_known_names_keeps_entries() -> None:
     entries = ["back\\slash\\,x", "conv", "x", "relu"]
 
     assert rejoin_known_names(entries, {"conv,x", "relu"}) == ["back\\slash\\,x", "conv,x", "relu"]
+
+
+def test_split_original_names_long_fused_list() -> None:
+    names = [f"/block{index}/MatMul" for index in range(300)] + ["x,y", r"p\,q\,r"]
+    known = {*names, "other"}
+
+    assert split_original_names(",".join(names), known) == names
+
+
+def test_split_original_names_unknown_escaped_chain() -> None:
+    assert split_original_names(r"a\,b\,c,d", {"d"}) == ["a,b,c", "d"]
