@@ -82,8 +82,8 @@ def layer_table_csv(table: pd.DataFrame) -> bytes:
     """Encode a layer table as UTF-8 CSV with a header row and no index column.
 
     A text cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a
-    leading ``'``, so a spreadsheet that opens the file shows a hostile layer name as text instead of
-    running it as a formula. Every other cell is written as it is.
+    leading ``'``. A spreadsheet that opens the file then shows a hostile layer name as text
+    instead of running it as a formula. Every other cell is written as it is.
     """
     safe = table.copy()
     for column in safe.columns:

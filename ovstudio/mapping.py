@@ -63,9 +63,9 @@ def build_mapping(runtime_layers: pd.DataFrame, ir_layers: pd.DataFrame) -> Mapp
 def compiled_names(layer_ids: pd.Series, names: pd.Series) -> pd.Series:
     """Return the friendly names main-graph IR layers have in the compiled model.
 
-    NOTE: before compiling, OpenVINO 2026.4.1 makes friendly names unique: in graph order the
-    first layer of a shared name keeps it and each later one gets ``<name>_<k>``, with the
-    smallest k >= 1 that no layer uses yet. Runtime layers name them so in originalLayersNames.
+    NOTE: before compiling, OpenVINO 2026.4.1 makes friendly names unique. As observed on CPU, in
+    graph order the first layer of a shared name keeps it and each later one gets ``<name>_<k>``,
+    with the smallest k >= 1 that no layer uses yet, and originalLayersNames uses those names.
     This follows that rule, with graph order taken from the ``main/<index>`` layer ids.
     """
     result = names.astype(str).astype(object)

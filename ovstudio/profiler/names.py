@@ -126,7 +126,7 @@ def _cheapest_split(
     """Split pieces ``0..count`` into names with the fewest unknown names, then the fewest names.
 
     ``candidate(start, end)`` returns the name that pieces[start:end] joined with commas stands
-    for and 1 when it is unknown, or (None, 0) when it is no name; a single piece is always a
+    for and 1 when it is unknown, or (None, 0) when it is no name. A single piece is always a
     name. ``extends(start, end)`` returns whether a span longer than [start, end) can be a name.
     """
     # best[i] is the cheapest split of pieces[i:], cost = (unknown names, names).
