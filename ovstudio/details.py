@@ -13,6 +13,7 @@ import pandas as pd
 
 from ovstudio.layer_lookup import TYPE_COLUMNS, Side, check_side, edges_of_side, layer_row, layers_of_side
 from ovstudio.layer_table import status_label
+from ovstudio.mapping import MAIN_GRAPH_ID, shared_name_count
 from ovstudio.ports import InputPort, OutputPort, input_ports, output_ports
 from ovstudio.selection import select_layer
 from ovstudio.session.store import Session
@@ -101,6 +102,7 @@ def layer_details(session: Session, side: Side, layer_id: str) -> LayerDetails:
     if side == "ir":
         attributes, attributes_note = _attributes(layer)
         notes += [attributes_note] if attributes_note else []
+        notes += _shared_name_notes(layers, layer)
 
     time = None
     iterations = pd.DataFrame(columns=list(ITERATION_COLUMNS))
@@ -176,6 +178,18 @@ def _runtime_notes(session: Session, layer: pd.Series, same_name_ids: tuple[str,
             "Performance counters identify layers by name, so the times shown cover all of them."
         )
     return notes
+
+
+def _shared_name_notes(ir_layers: pd.DataFrame, layer: pd.Series) -> list[str]:
+    count = shared_name_count(ir_layers, str(layer["name"]))
+    if layer["graph_id"] != MAIN_GRAPH_ID or count < 2:
+        return []
+    name = str(layer["name"])
+    note = (
+        f"{count} IR layers are named {name!r}. Before compiling, OpenVINO renames all but the first, in "
+        f"graph order, to {name + '_1'!r}, {name + '_2'!r} and so on, and the mapping links them by those names."
+    )
+    return [note]
 
 
 def _counterparts(session: Session, side: Side, layer_ids: tuple[str, ...]) -> tuple[Counterpart, ...]:

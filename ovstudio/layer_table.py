@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -14,6 +15,8 @@ from ovstudio.session.store import Session
 # entry for the layer (a runtime Const, or every layer when counters failed).
 STATUS_LABELS = {"EXECUTED": "executed", "NOT_RUN": "not executed", "OPTIMIZED_OUT": "optimized out"}
 NO_COUNTERS_LABEL = "no counters"
+# First characters that make a spreadsheet read a CSV cell as a formula.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # Separator between IR layer names in ir_layer_names. Names may contain commas.
 NAME_SEPARATOR = "; "
 
@@ -28,8 +31,8 @@ LAYER_TABLE_COLUMNS: dict[str, str] = {
     "time_min_us": "Minimum real time, µs; null without a time.",
     "time_max_us": "Maximum real time, µs; null without a time.",
     "time_spread_pct": "(max - min) / median, percent; null without a time or when the median is 0.",
-    "time_share_pct": "Median time as a percentage of the sum of the medians of all runtime layers; "
-    "null without a time.",
+    "time_share_pct": "Median time as a percentage of the sum of the medians of all runtime layers or of the "
+    "median latency of the counters pass, whichever is larger; null without a time. Shares sum to at most 100.",
     "sample_count": "Iterations the time statistics are over; 0 without a time.",
     "status": "Counter status of the last iteration: executed, not executed, optimized out, or no counters.",
     "runtime_precision": "rt_info runtimePrecision; null when not reported.",
@@ -63,7 +66,7 @@ def build_layer_table(session: Session) -> pd.DataFrame:
         table[column] = runtime[source].astype("float64")
 
     table["time_spread_pct"] = _spread_pct(table)
-    table["time_share_pct"] = share_pct(table["time_median_us"])
+    table["time_share_pct"] = share_pct(table["time_median_us"], counters_latency_us(session.info))
     table["status"] = runtime["status"].map(status_label).astype(object)
 
     names, counts = _ir_layer_names(runtime, session.table("ir_layers"), session.table("mapping"))
@@ -76,8 +79,23 @@ def build_layer_table(session: Session) -> pd.DataFrame:
 
 
 def layer_table_csv(table: pd.DataFrame) -> bytes:
-    """Encode a layer table as UTF-8 CSV with a header row and no index column."""
-    return table.to_csv(index=False).encode("utf-8")
+    """Encode a layer table as UTF-8 CSV with a header row and no index column.
+
+    A text cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a
+    leading ``'``. A spreadsheet that opens the file then shows a hostile layer name as text
+    instead of running it as a formula. Every other cell is written as it is.
+    """
+    safe = table.copy()
+    for column in safe.columns:
+        if not pd.api.types.is_numeric_dtype(safe[column]):
+            safe[column] = safe[column].map(_spreadsheet_text)
+    return safe.to_csv(index=False).encode("utf-8")
+
+
+def _spreadsheet_text(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def status_label(status: Any) -> str:
@@ -87,16 +105,33 @@ def status_label(status: Any) -> str:
     return STATUS_LABELS.get(str(status), str(status))
 
 
-def share_pct(times: pd.Series) -> pd.Series:
-    """Return each time as a percentage of the sum of the non-null times, NaN where it is null.
+def share_pct(times: pd.Series, latency_us: float | None = None) -> pd.Series:
+    """Return each time as a percentage of a total, NaN where the time is null.
 
-    When every time is 0 the shares are 0. Rounding can push a share just past 100, so shares
-    are clipped to 100.
+    The total is the sum of the non-null times or ``latency_us``, whichever is larger. With the
+    median latency of the counters pass as ``latency_us``, time that no layer counter covers
+    (control flow, waits) stays out of every share, and the shares sum to at most 100 also when the
+    layer times add up to more than the latency. When the total is 0 the shares are 0. Shares are
+    clipped to [0, 100], against rounding and against negative times in an edited session.
     """
-    total = times.sum(skipna=True)
-    if total <= 0:
+    total = float(times.sum(skipna=True))
+    if latency_us is not None and math.isfinite(latency_us) and latency_us > total:
+        total = latency_us
+    if not total > 0:
         return times.where(times.isna(), 0.0).astype("float64")
-    return (times / total * 100.0).clip(upper=100.0).astype("float64")
+    return (times / total * 100.0).clip(lower=0.0, upper=100.0).astype("float64")
+
+
+def counters_latency_us(info: Mapping[str, Any]) -> float | None:
+    """Return the median latency of the counters pass in µs, or None when the session has none."""
+    value = info.get("counters_latency_median_ms")
+    if value is None:
+        return None
+    try:
+        latency_ms = float(value)
+    except (TypeError, ValueError):
+        return None
+    return latency_ms * 1000.0 if math.isfinite(latency_ms) else None
 
 
 def _spread_pct(table: pd.DataFrame) -> pd.Series:

@@ -22,7 +22,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from ovstudio.profiler.names import split_original_names
+from ovstudio.profiler.names import rejoin_known_names
 from ovstudio.session.schema import MAPPING
 
 RuntimeClass = Literal["intact", "fused", "split", "inserted"]
@@ -51,13 +51,48 @@ def build_mapping(runtime_layers: pd.DataFrame, ir_layers: pd.DataFrame) -> Mapp
 
     ``runtime_layers`` needs the columns layer_id and original_layer_names (a list per row),
     ``ir_layers`` the columns layer_id, graph_id and name. Only main-graph IR layers are
-    matched. A friendly name shared by several IR layers links to all of them. Entries that
-    are pieces of an IR friendly name containing a comma are rejoined before matching.
+    matched, by the names ``compiled_names`` gives them. Entries that are pieces of an IR
+    friendly name containing a comma are rejoined before matching.
     """
     mapping = _link_layers(runtime_layers, ir_layers)
     runtime_classes = _classify_runtime_layers(runtime_layers, mapping)
     ir_classes = _classify_ir_layers(ir_layers, mapping)
     return MappingResult(mapping, runtime_classes, ir_classes)
+
+
+def compiled_names(layer_ids: pd.Series, names: pd.Series) -> pd.Series:
+    """Return the friendly names main-graph IR layers have in the compiled model.
+
+    NOTE: before compiling, OpenVINO 2026.4.1 makes friendly names unique. As observed on CPU, in
+    graph order the first layer of a shared name keeps it and each later one gets ``<name>_<k>``,
+    with the smallest k >= 1 that no layer uses yet, and originalLayersNames uses those names.
+    This follows that rule, with graph order taken from the ``main/<index>`` layer ids.
+    """
+    result = names.astype(str).astype(object)
+    duplicated = result.duplicated(keep=False)
+    if not duplicated.any():
+        return result
+
+    used = set(result)
+    seen: set[str] = set()
+    positions = sorted(result.index[duplicated], key=lambda index: _layer_index(str(layer_ids[index])))
+    for index in positions:
+        name = result[index]
+        if name not in seen:
+            seen.add(name)
+            continue
+        suffix = 1
+        while f"{name}_{suffix}" in used:
+            suffix += 1
+        result[index] = f"{name}_{suffix}"
+        used.add(result[index])
+    return result
+
+
+def shared_name_count(ir_layers: pd.DataFrame, name: str) -> int:
+    """Count the main-graph IR layers whose friendly name is ``name``."""
+    main = ir_layers["graph_id"] == MAIN_GRAPH_ID
+    return int((main & (ir_layers["name"] == name)).sum())
 
 
 def apply_mapping(
@@ -97,7 +132,10 @@ def mapping_counts(runtime_layers: pd.DataFrame, ir_layers: pd.DataFrame) -> dic
 
 def _link_layers(runtime_layers: pd.DataFrame, ir_layers: pd.DataFrame) -> pd.DataFrame:
     main_layers = ir_layers.loc[ir_layers["graph_id"] == MAIN_GRAPH_ID, ["layer_id", "name"]]
-    main_layers = main_layers.rename(columns={"layer_id": "ir_id", "name": "original_name"})
+    main_layers = pd.DataFrame({
+        "ir_id": main_layers["layer_id"],
+        "original_name": compiled_names(main_layers["layer_id"], main_layers["name"]),
+    })
 
     names = pd.DataFrame({
         "runtime_id": runtime_layers["layer_id"],
@@ -127,9 +165,7 @@ def _original_names(runtime_layers: pd.DataFrame, main_names: pd.Series) -> pd.S
 def _rejoin_pieces(entries: Any, known_names: set[str]) -> Any:
     if not isinstance(entries, (list, tuple, np.ndarray)) or len(entries) < 2:
         return entries
-    # Escape backslashes so that split_original_names gives each entry back unchanged.
-    text = ",".join(str(entry).replace("\\", "\\\\") for entry in entries)
-    return split_original_names(text, known_names=known_names)
+    return rejoin_known_names([str(entry) for entry in entries], known_names)
 
 
 def _classify_runtime_layers(runtime_layers: pd.DataFrame, mapping: pd.DataFrame) -> pd.Series:
@@ -157,3 +193,9 @@ def _classify_ir_layers(ir_layers: pd.DataFrame, mapping: pd.DataFrame) -> pd.Se
     classes[(ir_layers["graph_id"] != MAIN_GRAPH_ID).to_numpy()] = "nested"
     return classes
 
+
+def _layer_index(layer_id: str) -> int:
+    try:
+        return int(layer_id.rsplit("/", 1)[-1])
+    except ValueError:
+        return 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import math
+import unicodedata
 from typing import Any
 
 from ovstudio.mapping import IR_CLASSES, RUNTIME_CLASSES, mapping_counts
@@ -65,6 +66,7 @@ def summarize(session: Session) -> dict[str, Any]:
         "counter_overhead_ms": _number(info.get("counter_overhead_ms")),
         "layers_time_ms": _number(info.get("layers_time_ms")),
         "unaccounted_ms": _number(info.get("unaccounted_ms")),
+        "unaccounted_pct": unaccounted_pct(info.get("unaccounted_ms"), info.get("counters_latency_median_ms")),
         "counts": {
             "ir_layers": int((ir_layers["graph_id"] == "main").sum()),
             "ir_layers_in_bodies": int((ir_layers["graph_id"] != "main").sum()),
@@ -81,6 +83,18 @@ def summarize(session: Session) -> dict[str, Any]:
             "host_os": info.get("host_os"),
         },
     }
+
+
+def unaccounted_pct(unaccounted_ms: Any, latency_ms: Any) -> float | None:
+    """Return the unaccounted time as a percentage of the counters pass's median latency, in [0, 100].
+
+    None when either value is missing or the latency is not positive. A negative unaccounted time,
+    where the layer times add up to more than the latency, gives 0.
+    """
+    unaccounted, latency = _number(unaccounted_ms), _number(latency_ms)
+    if unaccounted is None or latency is None or latency <= 0:
+        return None
+    return round(min(max(unaccounted / latency * 100.0, 0.0), 100.0), 1)
 
 
 def format_summary(summary: dict[str, Any]) -> str:
@@ -104,7 +118,7 @@ def format_summary(summary: dict[str, Any]) -> str:
         f"pass 2      {summary['counters_iterations']} iterations with performance counters,"
         f" median latency {_text(summary['counters_latency_median_ms'])} ms",
         f"counters    overhead {_text(summary['counter_overhead_ms'])} ms, layers {_text(summary['layers_time_ms'])} ms,"
-        f" unaccounted {_text(summary['unaccounted_ms'])} ms",
+        f" unaccounted {_text(summary['unaccounted_ms'])} ms{_pct_text(summary['unaccounted_pct'])}",
         f"layers      IR {counts['ir_layers']} (+{counts['ir_layers_in_bodies']} in bodies),"
         f" runtime {counts['runtime_layers']}",
         "runtime     " + ", ".join(f"{k} {v}" for k, v in counts["runtime_by_class"].items()),
@@ -114,13 +128,31 @@ def format_summary(summary: dict[str, Any]) -> str:
         if summary[key]:
             lines.append(f"{key.replace('_', ' ')}: {summary[key]}")
     lines += [f"warning: {warning}" for warning in summary["warnings"]]
-    return "\n".join(lines)
+    return "\n".join(_terminal_text(line) for line in lines)
 
 
 def _number(value: Any) -> float | None:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
         return None
-    return round(float(value), 4)
+    return round(number, 4) if math.isfinite(number) else None
+
+
+def _terminal_text(line: str) -> str:
+    """Replace control characters with escapes such as ``\\x1b``.
+
+    Names and messages come from the session file, and an escape sequence in them would otherwise
+    move the cursor, recolor or clear the terminal that prints the summary.
+    """
+    return "".join(
+        char if unicodedata.category(char) != "Cc" else repr(char)[1:-1]
+        for char in line
+    )
+
+
+def _pct_text(value: float | None) -> str:
+    return "" if value is None else f" ({value:.1f}% of the counters pass latency)"
 
 
 def _text(value: float | None) -> str:

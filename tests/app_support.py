@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-import html
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +18,7 @@ from ovstudio.legend import TimeScale
 from ovstudio.ui.graphs_view import _LAST_KEY, TITLES
 from ovstudio.ui.paths import SESSIONS_DIR_VARIABLE
 from ovstudio.ui.state import SESSION_QUERY_PARAM
+from ovstudio.ui.text import html_literal
 
 APP_FILE = Path(__file__).resolve().parents[1] / "streamlit_app.py"
 # Seconds one script run may take. A run that starts a profile polls until the profile ends.
@@ -87,8 +88,13 @@ def exception_texts(at: AppTest) -> list[str]:
     return [element.value for element in at.exception]
 
 
+def shown_text(value: object) -> str:
+    """Return a Markdown element's text as the browser shows it, without ``markdown_literal``'s escapes."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", str(value))
+
+
 def error_texts(at: AppTest) -> list[str]:
-    return [element.value for element in at.error]
+    return [shown_text(element.value) for element in at.error]
 
 
 def metric_values(at: AppTest) -> dict[str, str]:
@@ -178,12 +184,12 @@ def legend_labels(coloring: Coloring) -> list[str]:
     """Return the legend texts of a coloring as the page writes them into HTML."""
     legend = coloring.legend
     if isinstance(legend, TimeScale):
-        entries = [f"<span>{html.escape(stop.label)}</span>" for stop in legend.stops]
+        entries = [f"<span>{html_literal(stop.label)}</span>" for stop in legend.stops]
         kind = "log scale" if legend.log_scale else "linear scale"
         not_executed = legend.not_executed
         return [*entries, f"median execution time, {kind}",
-                f"{html.escape(not_executed.label)} ({not_executed.count})"]
-    return [f"{html.escape(entry.label)} ({entry.count})" for entry in legend]
+                f"{html_literal(not_executed.label)} ({not_executed.count})"]
+    return [f"{html_literal(entry.label)} ({entry.count})" for entry in legend]
 
 
 def add_session(source: Path, folder: Path) -> str:

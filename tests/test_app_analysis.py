@@ -32,6 +32,7 @@ from tests.app_support import (
     search_hit_ids,
     selected_table_rows,
     sessions_folder_env,
+    shown_text,
 )
 
 # The real_session fixture: catalog key -> the session profiled from that model.
@@ -96,7 +97,7 @@ def code_texts(at: AppTest) -> list[str]:
 
 
 def warning_texts(block: object) -> list[str]:
-    return [element.value for element in block.warning]  # type: ignore[attr-defined]
+    return [shown_text(element.value) for element in block.warning]  # type: ignore[attr-defined]
 
 
 def table_position(table: pd.DataFrame, layer_id: str) -> int:
@@ -406,7 +407,7 @@ def test_other_session_clears_selection(session_ids: dict[str, str], squeezenet:
 
     assert exception_texts(at) == []
     assert at.session_state["selection"] is None
-    assert [element.value for element in at.subheader][:1] == ["model (onnx) on CPU"]
+    assert [shown_text(element.value) for element in at.subheader][:1] == ["model (onnx) on CPU"]
 
 
 def test_table_filters_narrow_rows(session_ids: dict[str, str]) -> None:

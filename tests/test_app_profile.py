@@ -28,6 +28,7 @@ from tests.app_support import (
     new_app,
     session_files,
     sessions_folder_env,
+    shown_text,
     start_profile,
     upload_models,
 )
@@ -101,7 +102,7 @@ def test_profile_raises_no_exception(profiled: Profiled) -> None:
 
 def test_profile_opens_analysis_page(profiled: Profiled) -> None:
     assert profiled.at.query_params.get("session") == profiled.session_id
-    assert [element.value for element in profiled.at.subheader][:1] == ["light_squeezenet (onnx) on CPU"]
+    assert [shown_text(element.value) for element in profiled.at.subheader][:1] == ["light_squeezenet (onnx) on CPU"]
     assert "New profile" not in [element.value for element in profiled.at.header]
 
 
@@ -157,7 +158,7 @@ def test_ir_upload_in_reverse_order_profiles(squeezenet_ir: Path, empty_sessions
     assert error_texts(at) == []
     assert session_files(empty_sessions_folder) == [f"{session_id}.parquet"]
     assert read_session(empty_sessions_folder / f"{session_id}.parquet").info["model_format"] == "ir"
-    assert [element.value for element in at.subheader][:1] == ["squeezenet (ir) on CPU"]
+    assert [shown_text(element.value) for element in at.subheader][:1] == ["squeezenet (ir) on CPU"]
 
 
 def test_dynamic_input_gets_shape_field(empty_sessions_folder: Path) -> None:
@@ -245,7 +246,7 @@ def test_cancelled_profile_saves_nothing(empty_sessions_folder: Path, tmp_path: 
     temp_while_running = list(temp_folder.iterdir())
     job.cancel()
     at.run()
-    infos = [element.value for element in at.info]
+    infos = [shown_text(element.value) for element in at.info]
 
     assert running
     assert temp_while_running != []
@@ -349,7 +350,7 @@ def test_reload_finds_running_profile(empty_sessions_folder: Path) -> None:
     job = at.session_state[JOB]
     # A reload is a new browser session: a new AppTest of the same server process.
     reloaded = new_app().run()
-    progress_texts = [element.proto.text for element in reloaded.get("progress")]
+    progress_texts = [shown_text(element.proto.text) for element in reloaded.get("progress")]
     job.cancel()
     job.wait(60)
 

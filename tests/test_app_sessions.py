@@ -25,6 +25,7 @@ from tests.app_support import (
     new_app,
     open_page,
     session_files,
+    shown_text,
 )
 
 SQUEEZENET = "light_squeezenet"
@@ -136,7 +137,7 @@ def test_open_button_opens_analysis(squeezenet_id: str, magika_id: str) -> None:
     assert exception_texts(at) == []
     assert at.session_state[OPEN_SESSION] == squeezenet_id
     assert at.query_params.get("session") == squeezenet_id
-    assert [element.value for element in at.subheader][:1] == ["light_squeezenet (onnx) on CPU"]
+    assert [shown_text(element.value) for element in at.subheader][:1] == ["light_squeezenet (onnx) on CPU"]
 
 
 def test_delete_asks_for_confirmation(sessions_dir: Path, squeezenet_id: str) -> None:

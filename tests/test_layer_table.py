@@ -44,7 +44,7 @@ def timed(time_us: float, **row: Any) -> dict[str, Any]:
 
 
 def session_of(runtime_rows: list[dict[str, Any]], ir_names: list[str] | None = None,
-               links: list[tuple[str, str]] | None = None) -> Session:
+               links: list[tuple[str, str]] | None = None, latency_ms: float | None = None) -> Session:
     """Build a session with the given runtime layers, IR layer names and mapping pairs."""
     ir_defaults = {"graph_id": "main", "type": "Add", "opset": "opset1", "attributes_json": "{}",
                    "rt_info": {}, "output_shapes": [], "output_element_types": [], "body_count": 0,
@@ -58,7 +58,7 @@ def session_of(runtime_rows: list[dict[str, Any]], ir_names: list[str] | None = 
         tables["ir_layers"] = normalize_table(IR_LAYERS, pd.DataFrame(ir_rows))
     if mapping_rows:
         tables["mapping"] = normalize_table(MAPPING, pd.DataFrame(mapping_rows))
-    return Session({"session_id": "hand-made"}, tables)
+    return Session({"session_id": "hand-made", "counters_latency_median_ms": latency_ms}, tables)
 
 
 @pytest.fixture(scope="module")
@@ -87,9 +87,13 @@ def test_sorted_slowest_first(densenet_table: pd.DataFrame) -> None:
     assert times.isna().idxmax() == len(timed_rows)
 
 
-def test_shares_sum_to_hundred(densenet_table: pd.DataFrame) -> None:
+def test_shares_of_larger_total(densenet: Session, densenet_table: pd.DataFrame) -> None:
     shares = densenet_table["time_share_pct"]
-    assert shares.sum() == pytest.approx(100.0)
+    layers_us = densenet_table["time_median_us"].sum()
+    latency_us = densenet.info["counters_latency_median_ms"] * 1000.0
+
+    assert shares.sum() == pytest.approx(100.0 * layers_us / max(layers_us, latency_us))
+    assert shares.sum() <= 100.0 + 1e-9
     assert shares.max() <= 100.0
 
 
@@ -169,6 +173,33 @@ def test_all_zero_times_share_zero() -> None:
     table = build_layer_table(session_of([timed(0.0), timed(0.0), {}]))
     assert table["time_share_pct"].tolist()[:2] == [0.0, 0.0]
     assert pd.isna(table["time_share_pct"].iloc[2])
+
+
+def test_shares_exclude_unaccounted_time() -> None:
+    # Control flow: the layers cover 40 µs of a 400 µs inference.
+    table = build_layer_table(session_of([timed(30.0), timed(10.0)], latency_ms=0.4))
+
+    assert table["time_share_pct"].tolist() == pytest.approx([7.5, 2.5])
+
+
+def test_shares_when_layers_exceed_latency() -> None:
+    table = build_layer_table(session_of([timed(300.0), timed(100.0)], latency_ms=0.2))
+
+    assert table["time_share_pct"].tolist() == pytest.approx([75.0, 25.0])
+
+
+@pytest.mark.parametrize("latency_ms", [None, float("nan"), 0.0, -1.0])
+def test_shares_without_latency(latency_ms: float | None) -> None:
+    table = build_layer_table(session_of([timed(30.0), timed(10.0)], latency_ms=latency_ms))
+
+    assert table["time_share_pct"].tolist() == pytest.approx([75.0, 25.0])
+
+
+def test_shares_never_negative() -> None:
+    shares = share_pct(pd.Series([-10.0, 30.0]), latency_us=100.0)
+
+    assert shares.min() >= 0.0
+    assert shares.max() <= 100.0
 
 
 def test_share_pct_ignores_nulls() -> None:

@@ -16,6 +16,7 @@ from ovstudio.mapping import (
     RUNTIME_CLASSES,
     apply_mapping,
     build_mapping,
+    compiled_names,
     ir_layers_of,
     mapping_counts,
     runtime_layers_of,
@@ -243,24 +244,59 @@ def test_mapping_special_name_exact_match(name: str) -> None:
     assert result.runtime_classes["runtime/0"] == "intact"
 
 
-def test_mapping_shared_friendly_name_links_all() -> None:
+def test_mapping_shared_name_follows_renames() -> None:
     ir = pd.DataFrame({
-        "layer_id": ["main/0", "main/1", "main/2"],
-        "graph_id": ["main"] * 3,
-        "name": ["dup", "dup", "single"],
+        "layer_id": ["main/0", "main/1", "main/2", "main/3", "main/4"],
+        "graph_id": ["main"] * 5,
+        "name": ["dup", "dup_1", "dup", "dup", "single"],
     })
     runtime = pd.DataFrame({
-        "layer_id": ["runtime/0", "runtime/1"],
-        "original_layer_names": [["dup"], ["single", "single"]],
+        "layer_id": ["runtime/0", "runtime/1", "runtime/2", "runtime/3", "runtime/4"],
+        "original_layer_names": [["dup_3"], ["dup"], ["dup_2"], ["dup_1"], ["single", "single"]],
     })
     result = build_mapping(runtime, ir)
 
-    assert ir_layers_of(result.mapping, "runtime/0") == ["main/0", "main/1"]
-    assert runtime_layers_of(result.mapping, "main/1") == ["runtime/0"]
-    assert result.runtime_classes["runtime/0"] == "fused"
+    assert ir_layers_of(result.mapping, "runtime/0") == ["main/3"]
+    assert ir_layers_of(result.mapping, "runtime/1") == ["main/0"]
+    assert ir_layers_of(result.mapping, "runtime/2") == ["main/2"]
+    assert ir_layers_of(result.mapping, "runtime/3") == ["main/1"]
+    assert set(result.runtime_classes) == {"intact"}
     # A name repeated inside one originalLayersNames links once.
-    assert ir_layers_of(result.mapping, "runtime/1") == ["main/2"]
-    assert result.runtime_classes["runtime/1"] == "intact"
+    assert ir_layers_of(result.mapping, "runtime/4") == ["main/4"]
+
+
+def test_compiled_names_skip_used_suffixes() -> None:
+    layer_ids = pd.Series(["main/2", "main/0", "main/1", "main/3"])
+    names = pd.Series(["x", "x", "x_1", "x"])
+
+    assert compiled_names(layer_ids, names).tolist() == ["x_2", "x", "x_1", "x_3"]
+
+
+def test_mapping_shared_names_real_model() -> None:
+    parameter = opset.parameter([1, 4], ov.Type.f32, name="p")
+    producers = [opset.tanh(parameter), opset.sigmoid(parameter), opset.abs(parameter), opset.exp(parameter)]
+    results = []
+    for producer, name in zip(producers, ["dup", "dup_1", "dup", "dup"]):
+        node = opset.transpose(producer, opset.constant(np.array([1, 0], np.int64)))
+        node.set_friendly_name(name)
+        results.append(opset.result(node))
+    model = ov.Model(results, [parameter])
+    compiled = ov.Core().compile_model(model, "CPU", {"INFERENCE_PRECISION_HINT": "f32"})
+    runtime, ir = layer_frames(model, compiled)
+    result = build_mapping(runtime, ir)
+
+    # Each IR layer named dup links the one runtime layer fed by the same producer.
+    ir_producer_by_id = {layer_id: op.input_value(0).get_node().get_friendly_name()
+                         for layer_id, op in zip(ir["layer_id"], model.get_ordered_ops()) if op.get_input_size()}
+    runtime_ops = list(compiled.get_runtime_model().get_ordered_ops())
+    runtime_producer = {f"runtime/{index}": node.input_value(0).get_node().get_friendly_name()
+                        for index, node in enumerate(runtime_ops) if node.get_input_size()}
+    dup_ids = ir.loc[ir["name"].str.startswith("dup"), "layer_id"].tolist()
+    assert len(dup_ids) == 4
+    for ir_id in dup_ids:
+        linked = runtime_layers_of(result.mapping, ir_id)
+        assert len(linked) == 1, ir_id
+        assert runtime_producer[linked[0]] == ir_producer_by_id[ir_id], ir_id
 
 
 def test_mapping_split_and_nested_classes() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ovstudio.profiler.names import split_original_names
+from ovstudio.profiler.names import rejoin_known_names, split_original_names
 
 
 @pytest.mark.parametrize(
@@ -59,3 +59,36 @@ def test_split_original_names_cpu_plugin_unescaped() -> None:
 
     assert len(fused) == 1
     assert split_original_names(fused[0], {"conv,x", "act/relu:0"}) == ["conv,x", "act/relu:0"]
+
+
+def test_split_original_names_known_backslash_comma() -> None:
+    known = {"a<b>&\"q\"'s", "back\\slash\\,x", "mul,with,commas"}
+
+    text = "a<b>&\"q\"'s,mul,with,commas,back\\slash\\,x"
+
+    assert split_original_names(text, known) == ["a<b>&\"q\"'s", "mul,with,commas", "back\\slash\\,x"]
+
+
+def test_split_original_names_known_escaped_comma() -> None:
+    assert split_original_names(r"a\,b,c", {"a,b", "c"}) == ["a,b", "c"]
+
+
+def test_split_original_names_unknown_follow_escapes() -> None:
+    assert split_original_names(r"x\,y,c", {"c"}) == ["x,y", "c"]
+
+
+def test_rejoin_known_names_keeps_entries() -> None:
+    entries = ["back\\slash\\,x", "conv", "x", "relu"]
+
+    assert rejoin_known_names(entries, {"conv,x", "relu"}) == ["back\\slash\\,x", "conv,x", "relu"]
+
+
+def test_split_original_names_long_fused_list() -> None:
+    names = [f"/block{index}/MatMul" for index in range(300)] + ["x,y", r"p\,q\,r"]
+    known = {*names, "other"}
+
+    assert split_original_names(",".join(names), known) == names
+
+
+def test_split_original_names_unknown_escaped_chain() -> None:
+    assert split_original_names(r"a\,b\,c,d", {"d"}) == ["a,b,c", "d"]

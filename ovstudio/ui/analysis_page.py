@@ -24,6 +24,7 @@ from ovstudio.ui import (
     table_view,
 )
 from ovstudio.ui.graphs_view import GraphSettings
+from ovstudio.ui.text import markdown_literal
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +48,8 @@ def render(sessions_dir: Path) -> None:
     try:
         path, session = cache.load_session(sessions_dir, session_id)
     except SessionError as error:
-        st.error(str(error), icon=":material/error:")
+        # The message quotes the session id of the link, which anyone can write.
+        st.error(markdown_literal(error), icon=":material/error:")
         return
     st.query_params[state.SESSION_QUERY_PARAM] = session_id
 

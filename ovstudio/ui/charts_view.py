@@ -12,6 +12,7 @@ from ovstudio.charts import sessions_of_model, time_by_precision, time_by_type
 from ovstudio.errors import SessionError
 from ovstudio.session.store import Session, list_sessions
 from ovstudio.ui import state
+from ovstudio.ui.text import markdown_literal
 
 # Layer types shown in the time-by-type chart; the rest are summed into one bar.
 TOP_TYPES = 15
@@ -52,7 +53,7 @@ def _sessions_chart(session: Session, sessions_dir: Path) -> None:
     try:
         listing = list_sessions(sessions_dir)
     except SessionError as error:
-        st.caption(str(error))
+        st.caption(markdown_literal(error))
         return
     points = sessions_of_model(listing, session.info["model_hash"])
     if points.empty:

@@ -12,6 +12,7 @@ from ovstudio.details import LayerDetails, TimeStatistics, layer_details
 from ovstudio.legend import format_time_us
 from ovstudio.selection import SelectionResult
 from ovstudio.session.store import Session
+from ovstudio.ui.text import markdown_literal
 
 SIDE_NAMES = {"runtime": "runtime layer", "ir": "IR layer"}
 
@@ -22,12 +23,14 @@ def render(session: Session, result: SelectionResult | None) -> None:
         st.caption("Select a layer in a graph, the table or the search to see its details.")
         return
     details = layer_details(session, result.side, result.layer_id)  # type: ignore[arg-type]
-    kernel = f" · `{details.primitive_type}`" if details.primitive_type else ""
-    opset = f" ({details.opset})" if details.opset else ""
-    st.markdown(f"**{details.layer_type}**{opset}{kernel} · {SIDE_NAMES[details.side]} · {details.mapping_class}")
+    # Types, kernels, classes and notes come from the session file and may quote layer names.
+    kernel = f" · {markdown_literal(details.primitive_type)}" if details.primitive_type else ""
+    opset = f" ({markdown_literal(details.opset)})" if details.opset else ""
+    st.markdown(f"**{markdown_literal(details.layer_type)}**{opset}{kernel} · {SIDE_NAMES[details.side]} · "
+                f"{markdown_literal(details.mapping_class)}")
     st.code(details.name, language=None, wrap_lines=True)
     for note in details.notes:
-        st.caption(note)
+        st.caption(markdown_literal(note))
 
     tabs = st.tabs(["Time", "Shapes", "Mapping", "Attributes", "rt_info"])
     with tabs[0]:
@@ -67,11 +70,12 @@ def _statistics(stats: TimeStatistics) -> None:
         return "n/a" if value is None else format_time_us(value)
 
     columns = st.columns(2)
-    columns[0].metric("Median", text(stats.median_us), help=f"Status: {stats.status_text}")
+    columns[0].metric("Median", text(stats.median_us), help=f"Status: {markdown_literal(stats.status_text)}")
     columns[1].metric("CPU time (median)", text(stats.cpu_median_us))
     st.caption(f"min {text(stats.min_us)} · mean {text(stats.mean_us)} · max {text(stats.max_us)}  \n"
-               f"{stats.status_text} · {stats.sample_count} samples · exec type `{stats.exec_type or 'n/a'}` · "
-               f"execTimeMcs of the last inference: {stats.exec_time_mcs or 'n/a'}")
+               + markdown_literal(f"{stats.status_text} · {stats.sample_count} samples · exec type "
+                                  f"{stats.exec_type or 'n/a'} · execTimeMcs of the last inference: "
+                                  f"{stats.exec_time_mcs or 'n/a'}"))
 
 
 def _iteration_chart(iterations: pd.DataFrame) -> None:
@@ -97,6 +101,6 @@ def _mapping(details: LayerDetails) -> None:
     if not details.counterparts:
         st.caption(f"No {other} linked.")
         return
-    st.caption(f"{len(details.counterparts)} {other} ({details.mapping_class})")
+    st.caption(f"{len(details.counterparts)} {other} ({markdown_literal(details.mapping_class)})")
     frame = pd.DataFrame([dataclasses.asdict(part) for part in details.counterparts]).drop(columns=["side"])
     st.dataframe(frame, hide_index=True, width="stretch")

@@ -75,9 +75,11 @@ def graph_options_json(
         "autoResize": True,
         "physics": {"enabled": False},
         "layout": {"improvedLayout": False, "hierarchical": {"enabled": False}},
-        "nodes": {"font": {"size": 12, "face": "sans-serif"}, "margin": 6, "borderWidth": 1},
+        # Labels carry layer names and types from the model, so vis.js must draw them as plain text:
+        # with font.multi on it would read <b>, <i> and *bold* markup in them.
+        "nodes": {"font": {"size": 12, "face": "sans-serif", "multi": False}, "margin": 6, "borderWidth": 1},
         "edges": {"arrows": {"to": {"enabled": True, "scaleFactor": 0.5}}, "smooth": False,
-                  "font": {"size": 9, "align": "middle", "color": "#555555"},
+                  "font": {"size": 9, "align": "middle", "color": "#555555", "multi": False},
                   "color": {"color": "#9a9a9a", "highlight": "#d1001f"}, "width": 1},
         "interaction": {
             "hover": False,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import html
 from pathlib import Path
 
 import streamlit as st
@@ -16,6 +15,7 @@ from ovstudio.selection import SelectionResult
 from ovstudio.session.store import Session
 from ovstudio.ui import derived, selection_state
 from ovstudio.ui.graph_component import draw_graph, graph_options_json
+from ovstudio.ui.text import html_literal, markdown_literal
 
 # Color of a node whose layer the coloring has no entry for.
 FALLBACK_COLOR = "#cccccc"
@@ -58,7 +58,8 @@ def render_graph(path: Path, session: Session, side: str, result: SelectionResul
     graph = derived.display_graph(str(path), version, side, session)
     if graph.nodes.empty:
         reason = session.info.get("runtime_model_error") if side == "runtime" else None
-        st.info(f"Nothing to draw: the session has no {TITLES[side].lower()}" + (f" ({reason})." if reason else "."))
+        detail = f" ({markdown_literal(reason)})." if reason else "."
+        st.info(f"Nothing to draw: the session has no {TITLES[side].lower()}{detail}")
         return
 
     highlighted, selected = _highlight(graph.node_of, side, result)
@@ -86,7 +87,7 @@ def _notice(side: str, result: SelectionResult | None) -> None:
         return
     notice = result.notice_runtime if side == "runtime" else result.notice_ir
     if notice:
-        st.warning(notice, icon=":material/link_off:")
+        st.warning(markdown_literal(notice), icon=":material/link_off:")
 
 
 def _highlight(node_of: dict[str, str], side: str, result: SelectionResult | None) -> tuple[set[str], str | None]:
@@ -123,17 +124,19 @@ def render_legend(coloring: Coloring) -> None:
 
 def _chip(entry: LegendEntry) -> str:
     # Layer types and precisions come from the model file, so they are escaped like any upload.
-    label = html.escape(entry.label)
+    label = html_literal(entry.label)
     return (f"<span style='display:inline-block;margin:0 10px 0 0;white-space:nowrap'>"
             f"<span style='display:inline-block;width:12px;height:12px;border:1px solid #555;"
-            f"background:{html.escape(entry.color)};vertical-align:middle'></span> {label} ({entry.count})</span>")
+            f"background:{html_literal(entry.color)};vertical-align:middle'></span> {label} ({entry.count})</span>")
 
 
 def _scale_html(scale: TimeScale) -> str:
+    # Each legend starts with a <div>, so Markdown passes the whole line through as an HTML block
+    # and reads no Markdown inside the labels.
     if not scale.stops:
-        return _chip(scale.not_executed)
-    gradient = ", ".join(html.escape(stop.color) for stop in scale.stops)
-    labels = "".join(f"<span>{html.escape(stop.label)}</span>" for stop in scale.stops)
+        return f"<div>{_chip(scale.not_executed)}</div>"
+    gradient = ", ".join(html_literal(stop.color) for stop in scale.stops)
+    labels = "".join(f"<span>{html_literal(stop.label)}</span>" for stop in scale.stops)
     kind = "log scale" if scale.log_scale else "linear scale"
     return (f"<div style='max-width:420px'><div style='height:12px;border:1px solid #555;"
             f"background:linear-gradient(to right, {gradient})'></div>"

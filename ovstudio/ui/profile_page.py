@@ -18,6 +18,7 @@ from ovstudio.profiler import runner
 from ovstudio.settings import PERFORMANCE_HINTS, ProfileSettings
 from ovstudio.ui import state
 from ovstudio.ui.job import JobSnapshot, ProfileJob
+from ovstudio.ui.text import markdown_literal
 
 logger = logging.getLogger(__name__)
 
@@ -155,7 +156,7 @@ def _settings_form(model_inputs: list[dict[str, Any]]) -> dict[str, Any]:
         st.caption("Dynamic inputs need concrete shapes")
         for item in dynamic:
             values["shapes"][item["name"]] = st.text_input(
-                f"Shape of {item['name']} {item['shape']}", value=_suggested_shape(item["shape"]),
+                f"Shape of {markdown_literal(item['name'])} {markdown_literal(item['shape'])}", value=_suggested_shape(item["shape"]),
                 key=f"shape::{item['name']}", help="Replace each ? with a size the model accepts, such as 1,3,224,224.")
     return values
 
@@ -238,7 +239,7 @@ def _other_running_jobs() -> None:
     for index, job in enumerate(running):
         snapshot = job.snapshot()
         columns = st.columns([4, 1])
-        columns[0].progress(snapshot.fraction, text=f"Running on this server: {job.model_label}, "
+        columns[0].progress(snapshot.fraction, text=f"Running on this server: {markdown_literal(job.model_label)}, "
                             f"{_progress_text(snapshot)}")
         # A reload starts a new browser session; following the run takes it over again.
         if columns[1].button("Follow", key=f"follow_job_{index}"):
@@ -248,7 +249,7 @@ def _other_running_jobs() -> None:
 
 def _follow_job(job: ProfileJob) -> None:
     """Show the job's progress until it ends; a click on Cancel reruns the page and stops it."""
-    st.write(f"Profiling **{job.model_label}**")
+    st.write(f"Profiling **{markdown_literal(job.model_label)}**")
     if st.button("Cancel", key="cancel_profile", icon=":material/cancel:"):
         job.cancel()
     bar = st.progress(0.0)
@@ -274,6 +275,7 @@ def _show_outcome(job: ProfileJob) -> None:
         state.open_session(session_id)
         state.switch_to("analysis")
     elif snapshot.cancelled:
-        st.info(f"Profile of {job.model_label} cancelled after {snapshot.elapsed_s:.0f} s; nothing was saved.")
+        st.info(f"Profile of {markdown_literal(job.model_label)} cancelled after {snapshot.elapsed_s:.0f} s; nothing was saved.")
     else:
-        st.error(f"Profile of {job.model_label} failed: {snapshot.error}", icon=":material/error:")
+        st.error(f"Profile of {markdown_literal(job.model_label)} failed: {markdown_literal(snapshot.error)}",
+                 icon=":material/error:")

@@ -10,6 +10,7 @@ from ovstudio.errors import InvalidSettingError
 from ovstudio.search import search_session
 from ovstudio.session.store import Session
 from ovstudio.ui import selection_state
+from ovstudio.ui.text import markdown_literal
 
 SEARCH_FIELDS = {"name": "Name", "type": "Type", "dims": "Dimensions"}
 SIDE_LABELS = {"runtime": "Runtime graph", "ir": "IR graph"}
@@ -31,10 +32,10 @@ def render(path: Path, session: Session) -> None:
     try:
         hits = search_session(session, side, query, field, regex=regex and field == "name")  # type: ignore[arg-type]
     except InvalidSettingError as error:
-        columns[4].error(str(error), icon=":material/error:")
+        columns[4].error(markdown_literal(error), icon=":material/error:")
         return
     if not hits:
-        columns[4].caption(f"No {SIDE_LABELS[side].lower()} layer matches {query!r}.")
+        columns[4].caption(f"No {SIDE_LABELS[side].lower()} layer matches {markdown_literal(repr(query))}.")
         return
     # Options are the texts shown, each ending with its unique layer_id, so the choice maps back.
     choices = {f"{hit.description} [{hit.layer_id}]": hit.layer_id for hit in hits}

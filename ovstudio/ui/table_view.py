@@ -106,8 +106,10 @@ def _column_config() -> dict[str, Any]:
         "time_max_us": st.column_config.NumberColumn("max, µs", format="%.1f"),
         "time_spread_pct": st.column_config.NumberColumn("spread, %", format="%.0f",
                                                          help="(max - min) / median over the counter iterations"),
-        "time_share_pct": st.column_config.ProgressColumn("share of total", min_value=0.0, max_value=100.0,
-                                                          format="%.1f%%"),
+        "time_share_pct": st.column_config.ProgressColumn(
+            "share of total", min_value=0.0, max_value=100.0, format="%.1f%%",
+            help="Median time as a share of the layer times' sum or of the median latency with counters on, "
+            "whichever is larger: time no layer counter covers is in no row."),
         "sample_count": st.column_config.NumberColumn("samples"),
         "exec_order": st.column_config.NumberColumn("exec order"),
         "ir_layer_names": st.column_config.TextColumn("original IR layers", width="large"),
