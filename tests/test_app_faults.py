@@ -22,6 +22,7 @@ from tests.app_support import (
     files_of,
     new_app,
     session_files,
+    shown_text,
     start_profile,
     upload_models,
 )
@@ -130,7 +131,7 @@ def profile_with_fault(fault: str, sessions: Path, monkeypatch: pytest.MonkeyPat
     assert error_texts(at) == []
     assert len(new_files) == 1
     assert at.session_state[OPEN_SESSION] == Path(new_files[0]).stem
-    return [element.value for element in at.warning], sessions / new_files[0]
+    return [shown_text(element.value) for element in at.warning], sessions / new_files[0]
 
 
 def test_page_without_counters_saves_rest(sessions: Path, temp_folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
