@@ -41,6 +41,9 @@ def check_main_file(path: Path, shown_name: str, model_format: str) -> None:
         return
     if model_format == "onnx" and content.kind == "onnx":
         return
+    # OpenVINO's TensorFlow frontend also reads a GraphDef in protobuf text form from a .pb file.
+    if model_format == "tensorflow" and content.kind == "text":
+        return
     raise mismatch_error(shown_name, path.stem, content, FORMAT_NAMES[model_format])
 
 
@@ -58,9 +61,12 @@ def check_weights_file(path: Path, shown_name: str, main_name: str) -> None:
 
 
 def check_saved_model_graph(path: Path, shown_name: str) -> None:
-    """Raise ``ModelInputError`` when a SavedModel's saved_model.pb is positively another kind of file."""
+    """Raise ``ModelInputError`` when a SavedModel's saved_model.pb is positively another kind of file.
+
+    Protobuf text is accepted, as for a frozen graph's .pb.
+    """
     content = file_signatures.recognize(file_signatures.read_sample(path))
-    if content is not None and content.kind != "onnx":
+    if content is not None and content.kind not in ("onnx", "text"):
         raise mismatch_error(shown_name, path.stem, content, "TensorFlow SavedModel graph")
 
 

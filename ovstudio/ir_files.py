@@ -47,12 +47,18 @@ def parse_ir_xml(path: Path, name: str) -> Element:
         tree = SafeElementTree.parse(path, forbid_dtd=True)
     except defusedxml.DefusedXmlException as error:
         raise ModelInputError(
-            f"{name} contains a DOCTYPE, entity or external reference ({error!r}), which an OpenVINO IR "
-            "never has; it was rejected without expanding it. Give the .xml saved by OpenVINO"
+            f"{name} contains {_forbidden_construct(error)}, which an OpenVINO IR never has; it was "
+            "rejected without expanding or fetching anything. Give the .xml saved by OpenVINO"
         ) from error
     except ParseError as error:
         raise ModelInputError(
             f"{name} is not well-formed XML ({error}); give the .xml saved by OpenVINO"
+        ) from error
+    except (LookupError, ValueError) as error:
+        # expat raises these for an unknown or multi-byte encoding in the XML declaration.
+        raise ModelInputError(
+            f"{name} declares an XML encoding that cannot be read ({error}); OpenVINO saves IR .xml files "
+            "in UTF-8. Give the .xml saved by OpenVINO"
         ) from error
 
     root = tree.getroot()
@@ -62,6 +68,18 @@ def parse_ir_xml(path: Path, name: str) -> Element:
             "give the .xml of an OpenVINO IR"
         )
     return root
+
+
+def _forbidden_construct(error: defusedxml.DefusedXmlException) -> str:
+    """Describe what defusedxml rejected in the user's words, without the exception's repr."""
+    if isinstance(error, defusedxml.DTDForbidden):
+        return "a DOCTYPE declaration"
+    if isinstance(error, defusedxml.EntitiesForbidden):
+        return f"a declaration of the entity {error.name!r}"
+    if isinstance(error, defusedxml.ExternalReferenceForbidden):
+        # The reference itself is not quoted: it may name a path on the server.
+        return "a reference to an external resource"
+    return "a DOCTYPE, entity or external reference"
 
 
 def required_weights_bytes(root: Element, name: str) -> int:

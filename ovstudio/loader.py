@@ -97,7 +97,12 @@ def _read_or_convert(bundle: ModelBundle, core: ov.Core) -> ov.Model:
 
 
 def loading_error(bundle: ModelBundle, openvino_message: str) -> ModelInputError:
-    """Turn OpenVINO's message about a model that failed to load into an ovstudio error."""
+    """Turn OpenVINO's message about a model that failed to load into an ovstudio error.
+
+    Paths of the bundle's folder are cut from OpenVINO's message, so an uploaded file is named by
+    its upload name and never by the temporary work folder.
+    """
+    openvino_message = without_folder(openvino_message, bundle.folder)
     quoted = "\n  ".join(meaningful_lines(openvino_message)) or "(no message)"
     file_name = bundle.main_file.name
     format_name = FORMAT_NAMES[bundle.model_format]
@@ -126,6 +131,13 @@ def loading_error(bundle: ModelBundle, openvino_message: str) -> ModelInputError
     return UnsupportedOperationError(
         f"{summary} ({format_name} model). OpenVINO reported:\n  {quoted}\n{advice}", operations
     )
+
+
+def without_folder(message: str, folder: Path) -> str:
+    """Return ``message`` with every path under ``folder`` written relative to it."""
+    for prefix in dict.fromkeys((str(folder), str(folder.resolve()))):
+        message = message.replace(prefix + os.sep, "").replace(prefix, ".")
+    return message
 
 
 def unsupported_operations(openvino_message: str) -> list[str]:

@@ -15,7 +15,14 @@ import openvino.opset13 as opset
 import pytest
 
 from ovstudio.errors import ModelInputError, UnsupportedOperationError
-from ovstudio.loader import load_model, meaningful_lines, model_inputs, save_ir, unsupported_operations
+from ovstudio.loader import (
+    load_model,
+    meaningful_lines,
+    model_inputs,
+    save_ir,
+    unsupported_operations,
+    without_folder,
+)
 from ovstudio.model_files import ModelBundle, prepare_model_files
 from tests.real_models import fetch
 
@@ -288,3 +295,27 @@ def test_save_ir_moves_across_file_systems(tmp_path: Path, monkeypatch: pytest.M
 
     assert sorted(path.name for path in (tmp_path / "out").iterdir()) == ["magika.bin", "magika.xml"]
     assert op_types(ov.Core().read_model(str(xml_path), str(bin_path))) == op_types(model)
+
+
+def test_load_error_hides_work_folder(tmp_path: Path) -> None:
+    model = onnx.load(str(fetch("magika")))
+    onnx.save_model(model, str(tmp_path / "magika.onnx"), save_as_external_data=True, location="magika.onnx.data")
+    model = onnx.load(str(tmp_path / "magika.onnx"), load_external_data=False)
+    for initializer in model.graph.initializer:
+        for entry in initializer.external_data:
+            if entry.key == "location":
+                entry.value = "/etc/hostname"
+    work_dir = tmp_path / "ovstudio-upload-x1"
+    bundle = prepare_model_files([("evil.onnx", model.SerializeToString())], work_dir)
+
+    message = str(load_error(bundle))
+
+    assert "evil.onnx" in message
+    assert "outside the base directory '.'" in message
+    assert str(work_dir) not in message
+
+
+def test_without_folder_writes_relative_paths(tmp_path: Path) -> None:
+    message = f"cannot open {tmp_path}/model.onnx in {tmp_path}"
+
+    assert without_folder(message, tmp_path) == "cannot open model.onnx in ."

@@ -598,12 +598,21 @@ def test_prepare_rejects_lying_extension_in_zip(tmp_path: Path) -> None:
     assert "rename it to model.onnx" in message
 
 
-def test_prepare_rejects_text_saved_model_graph(tmp_path: Path) -> None:
-    members = {"net/saved_model.pb": b"graph", "net/variables/variables.index": b"index"}
+def test_prepare_rejects_tflite_saved_model_graph(tmp_path: Path) -> None:
+    members = {
+        "net/saved_model.pb": fetch("face_detection_short_range").read_bytes(),
+        "net/variables/variables.index": b"index",
+    }
     message = rejection([("net.zip", zip_bytes(members))], tmp_path)
 
     assert message.startswith("saved_model.pb in net.zip is not a valid TensorFlow SavedModel graph")
-    assert "plain text" in message
+    assert "a TensorFlow Lite model" in message
+
+
+def test_prepare_accepts_text_graph_def(tmp_path: Path) -> None:
+    bundle = prepare_model_files([("graph.pb", b'node { name: "x" op: "Placeholder" }\n')], tmp_path)
+
+    assert bundle.model_format == "tensorflow"
 
 
 @pytest.mark.parametrize(
