@@ -54,6 +54,10 @@ def parse_ir_xml(path: Path, name: str) -> Element:
         raise ModelInputError(
             f"{name} is not well-formed XML ({error}); give the .xml saved by OpenVINO"
         ) from error
+    except OSError as error:
+        raise ModelInputError(
+            f"cannot read {name}: {error.strerror or type(error).__name__}; check that the file is readable"
+        ) from error
     except (LookupError, ValueError) as error:
         # expat raises these for an unknown or multi-byte encoding in the XML declaration.
         raise ModelInputError(

@@ -249,6 +249,11 @@ def _collect_local(paths: list[Path], work_dir: Path) -> _FileSet:
     missing = [str(path) for path in paths if not path.exists()]
     if missing:
         raise ModelInputError(f"model file not found: {', '.join(missing)}; check the path")
+    special = [str(path) for path in paths if not path.is_dir() and not path.is_file()]
+    if special:
+        raise ModelInputError(
+            f"not a regular file: {', '.join(special)} (a device, pipe or socket); give the model files themselves"
+        )
     # The same file given twice counts once; names stay as given, even for a symbolic link.
     unique: dict[Path, Path] = {}
     for path in paths:
@@ -269,6 +274,7 @@ def _collect_local(paths: list[Path], work_dir: Path) -> _FileSet:
     names = [path.name for path in paths]
     _reject_duplicate_names(names)
     _reject_saved_model_without_folder(names)
+    _reject_undecodable_names(names)
     parents = {path.parent for path in paths}
     if len(parents) == 1:
         return _FileSet(parents.pop(), tuple(names), owned=False)
@@ -303,6 +309,11 @@ def _list_folder(folder: Path) -> tuple[str, ...]:
             name = (Path(directory) / file_name).relative_to(folder).as_posix()
             if archive.is_ignored(name):
                 continue
+            if not (Path(directory) / file_name).is_file():
+                raise ModelInputError(
+                    f"{name} in folder {folder} is a broken symbolic link or not a regular file (a device, "
+                    "pipe or socket); remove it from the folder"
+                )
             names.append(name)
             if len(names) > archive.MAX_ARCHIVE_MEMBERS:
                 raise ModelInputError(
@@ -311,7 +322,19 @@ def _list_folder(folder: Path) -> tuple[str, ...]:
                 )
     if not names:
         raise ModelInputError(f"folder {folder} contains no files; give the folder of a model")
+    _reject_undecodable_names(names)
     return tuple(sorted(names))
+
+
+def _reject_undecodable_names(names: Sequence[str]) -> None:
+    """Reject local file names that are not valid UTF-8, which a session file cannot store."""
+    for name in names:
+        try:
+            name.encode("utf-8")
+        except UnicodeEncodeError as error:
+            raise ModelInputError(
+                f"the file name {name!r} is not valid UTF-8; rename the file"
+            ) from error
 
 
 def _check_archive_alone(container: str, names: list[str]) -> None:
@@ -347,7 +370,13 @@ def _link_or_copy(source: Path, target: Path) -> None:
     try:
         os.link(source, target)
     except OSError:
-        shutil.copyfile(source, target)
+        try:
+            shutil.copyfile(source, target)
+        except OSError as error:
+            raise ModelInputError(
+                f"cannot copy {source} into a work folder: {error.strerror or type(error).__name__}. "
+                "Check that the file is readable and that the disk has free space"
+            ) from error
 
 
 # --- Finding the model in the file set ---------------------------------------------------------
@@ -542,10 +571,16 @@ def _hash_files(file_set: _FileSet) -> tuple[tuple[ModelFileInfo, ...], str]:
         size = path.stat().st_size
         model_digest.update(name.encode("utf-8") + b"\0" + size.to_bytes(8, "big"))
         file_digest = hashlib.sha256()
-        with path.open("rb") as stream:
-            while chunk := stream.read(_HASH_CHUNK_BYTES):
-                file_digest.update(chunk)
-                model_digest.update(chunk)
+        try:
+            with path.open("rb") as stream:
+                while chunk := stream.read(_HASH_CHUNK_BYTES):
+                    file_digest.update(chunk)
+                    model_digest.update(chunk)
+        except OSError as error:
+            raise ModelInputError(
+                f"cannot read {file_set.shown_name(name)}: {error.strerror or type(error).__name__}; "
+                "check that the file is readable"
+            ) from error
         infos.append(ModelFileInfo(name, size, file_digest.hexdigest()))
     return tuple(infos), model_digest.hexdigest()
 

@@ -786,3 +786,35 @@ def test_prepare_keeps_non_ascii_model_name(model_name: str, tmp_path: Path) -> 
 
     assert bundle.model_name == model_name
     assert bundle.main_file.name == f"{model_name}.onnx"
+
+
+# --- Local files that are not regular files ----------------------------------------------------
+
+
+def test_prepare_rejects_named_pipe(tmp_path: Path) -> None:
+    pipe = tmp_path / "model.onnx"
+    os.mkfifo(pipe)
+    # Reading a pipe would block until a writer appears, so it must be rejected before hashing.
+    message = rejection([pipe], tmp_path / "work")
+
+    assert message.startswith(f"not a regular file: {pipe}")
+
+
+def test_prepare_rejects_broken_link_in_folder(tmp_path: Path) -> None:
+    folder = tmp_path / "export"
+    folder.mkdir()
+    (folder / "model.onnx").write_bytes(fetch("light_squeezenet").read_bytes())
+    (folder / "model.onnx.data").symlink_to(tmp_path / "missing.data")
+    message = rejection([folder], tmp_path / "work")
+
+    assert message.startswith("model.onnx.data in folder")
+    assert "broken symbolic link" in message
+
+
+@pytest.mark.parametrize("given", ["file", "folder"])
+def test_prepare_rejects_non_utf8_local_name(given: str, tmp_path: Path) -> None:
+    name = os.fsdecode(b"mod\xffel.onnx")
+    (tmp_path / name).write_bytes(fetch("light_squeezenet").read_bytes())
+    message = rejection([tmp_path / name if given == "file" else tmp_path], tmp_path / "work")
+
+    assert "is not valid UTF-8; rename the file" in message

@@ -120,11 +120,16 @@ def npy_case(case: str) -> bytes:
         return fetch("light_squeezenet").read_bytes()
     elif case == "text":
         return b"1, 2, 3\n"
+    elif case == "huge header":
+        header = {"descr": "<f4", "fortran_order": False, "shape": (100_000, 100_000, 100)}
+        np.lib.format.write_array_header_1_0(buffer, header)
+        buffer.write(bytes(16))
     return buffer.getvalue()
 
 
 @pytest.mark.parametrize(
-    "case", ["wrong shape", "complex numbers", "objects", "npz archive", "truncated", "onnx model", "text"]
+    "case",
+    ["wrong shape", "complex numbers", "objects", "npz archive", "truncated", "onnx model", "text", "huge header"],
 )
 def test_npy_input_message_is_clean(case: str, tmp_path: Path) -> None:
     # The app writes each uploaded .npy file into a temporary folder, as here.
@@ -138,6 +143,17 @@ def test_npy_input_message_is_clean(case: str, tmp_path: Path) -> None:
         prepare_inputs(model, settings)
 
     assert_clean_message(str(caught.value), "fake.npy", work_dir)
+
+
+def test_npy_input_rejects_huge_header(tmp_path: Path) -> None:
+    path = tmp_path / "fake.npy"
+    path.write_bytes(npy_case("huge header"))
+    model = ov.Core().read_model(str(fetch("light_squeezenet")))
+    with pytest.raises(ModelInputError) as caught:
+        prepare_inputs(model, ProfileSettings(device="CPU", input_files={"data_0": str(path)}))
+
+    assert "declares an array of shape [100000,100000,100]" in str(caught.value)
+    assert "contains only 16 bytes of data" in str(caught.value)
 
 
 def test_npy_input_names_onnx_content(tmp_path: Path) -> None:

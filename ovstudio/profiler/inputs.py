@@ -401,9 +401,10 @@ def _load_npy(path: Path, input_name: str) -> np.ndarray:
             f"of numbers with numpy.save"
         )
 
+    _check_npy_size(path, input_name)
     try:
         array = np.load(path, allow_pickle=False)
-    except (ValueError, EOFError, OSError) as error:
+    except (ValueError, EOFError, OSError, MemoryError) as error:
         # numpy raises ValueError for an array of Python objects and for a truncated file.
         raise ModelInputError(
             f"the input file {path.name} for input {input_name!r} cannot be loaded as an array of numbers: it "
@@ -415,6 +416,37 @@ def _load_npy(path: Path, input_name: str) -> np.ndarray:
             f"numbers: save an array of booleans, integers or floats with numpy.save"
         )
     return array
+
+
+def _check_npy_size(path: Path, input_name: str) -> None:
+    """Raise when a .npy header declares more data than the file contains.
+
+    np.load allocates the declared size before it reads, so a small file whose header declares
+    terabytes would fail with MemoryError, or exhaust the worker's memory.
+    """
+    try:
+        with path.open("rb") as stream:
+            version = np.lib.format.read_magic(stream)
+            if version == (1, 0):
+                shape, _, dtype = np.lib.format.read_array_header_1_0(stream)
+            elif version == (2, 0):
+                shape, _, dtype = np.lib.format.read_array_header_2_0(stream)
+            else:
+                # NOTE: version 3.0 headers are left to np.load, which then checks nothing before it allocates.
+                return
+            data_offset = stream.tell()
+    except (ValueError, EOFError, OSError):
+        # np.load reports the same faults, with the message for a damaged file.
+        return
+
+    declared = int(np.prod(shape, dtype=np.float64)) * dtype.itemsize
+    available = path.stat().st_size - data_offset
+    if dtype.kind in NUMBER_KINDS and declared > available:
+        raise ModelInputError(
+            f"the input file {path.name} for input {input_name!r} declares an array of shape "
+            f"{_dims_text(shape)} and type {dtype}, {declared} bytes, but contains only {available} bytes "
+            f"of data: it is truncated or damaged. Save the array again with numpy.save"
+        )
 
 
 def _check_npy(array: np.ndarray, item: ModelInput, shape: tuple[int, ...], path: Path) -> np.ndarray:
