@@ -28,6 +28,8 @@ def check_ir_weights(folder: Path, xml_name: str, bin_name: str | None) -> None:
             )
         return
 
+    # NOTE: a .bin of another model with exactly the size this .xml needs passes, because an IR
+    # records no checksum of its weights.
     size = (folder / bin_name).stat().st_size
     if size < required:
         raise ModelInputError(

@@ -179,7 +179,8 @@ def save_ir(model: ov.Model, folder: Path, name: str) -> tuple[Path, Path]:
 
     The IR is saved into a temporary folder first. ``folder`` is created, and the two files are
     moved into it, only after the save succeeded, so a failed save leaves ``folder`` as it was.
-    Raises ``ModelInputError`` when ``folder`` cannot be created or written.
+    Raises ``ModelInputError`` when OpenVINO fails to save the IR, or ``folder`` cannot be created
+    or written.
     """
     if not name or name in (".", "..") or "/" in name or "\\" in name:
         raise ValueError(f"invalid IR name {name!r}: use a file name without folders")
@@ -189,7 +190,15 @@ def save_ir(model: ov.Model, folder: Path, name: str) -> tuple[Path, Path]:
         staged_xml = Path(staging) / xml_path.name
         # compress_to_fp16=False keeps the weights' element types. save_model would otherwise store
         # f32 weights as f16, and the IR would differ from the model that was profiled.
-        ov.save_model(model, str(staged_xml), compress_to_fp16=False)
+        try:
+            ov.save_model(model, str(staged_xml), compress_to_fp16=False)
+        except RuntimeError as error:
+            # The staging folder is a temporary folder, so its path is cut from OpenVINO's message.
+            reported = "\n  ".join(meaningful_lines(without_folder(str(error), Path(staging))))
+            raise ModelInputError(
+                f"OpenVINO could not save the IR of {name}. OpenVINO reported:\n  {reported or '(no message)'}\n"
+                "Check that the temporary folder's disk has free space"
+            ) from error
         try:
             folder.mkdir(parents=True, exist_ok=True)
             # The .bin goes first, so the new .xml never appears before its .bin.

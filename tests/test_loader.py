@@ -263,7 +263,7 @@ def test_save_ir_failed_save_creates_no_folder(tmp_path: Path, monkeypatch: pyte
         raise RuntimeError("disk full (simulated)")
 
     monkeypatch.setattr(ov, "save_model", fail)
-    with pytest.raises(RuntimeError, match="simulated"):
+    with pytest.raises(ModelInputError, match="simulated"):
         save_ir(model, tmp_path / "out", "magika")
 
     assert not (tmp_path / "out").exists()
@@ -319,3 +319,20 @@ def test_without_folder_writes_relative_paths(tmp_path: Path) -> None:
     message = f"cannot open {tmp_path}/model.onnx in {tmp_path}"
 
     assert without_folder(message, tmp_path) == "cannot open model.onnx in ."
+
+
+def test_save_ir_failure_is_model_input_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    def failing_save(model: ov.Model, path: str, compress_to_fp16: bool) -> None:
+        raise RuntimeError(f"Exception from src/core/src/pass/serialize.cpp:1234:\nCan't open bin file {path}.bin")
+
+    monkeypatch.setattr(ov, "save_model", failing_save)
+    parameter = opset.parameter([1, 3], np.float32, name="x")
+    model = ov.Model([opset.relu(parameter)], [parameter], "tiny")
+    with pytest.raises(ModelInputError) as caught:
+        save_ir(model, tmp_path / "out", "tiny")
+    message = str(caught.value)
+
+    assert message.startswith("OpenVINO could not save the IR of tiny")
+    assert "Can't open bin file tiny.xml.bin" in message
+    assert "/tmp/" not in message
+    assert not (tmp_path / "out").exists()
