@@ -71,7 +71,7 @@ def check_saved_model_graph(path: Path, shown_name: str) -> None:
 
 
 def mismatch_error(shown_name: str, stem: str, content: Content, expected: str) -> ModelInputError:
-    """Return the error for a file whose extension says ``expected`` but whose content is ``content``.
+    """Return the error for a file whose extension names ``expected`` but whose content is ``content``.
 
     ``stem`` is the file name without its extension, for the suggested new name.
     """

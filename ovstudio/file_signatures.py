@@ -25,6 +25,7 @@ HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 TFLITE_IDENTIFIER = b"TFL3"
 TFLITE_IDENTIFIER_OFFSET = 4
 UTF8_BOM = b"\xef\xbb\xbf"
+XML_DECLARATION = b"<?xml"
 # Tags of the ONNX ModelProto fields that follow ir_version (field 1) in a serialized model:
 # producer_name, producer_version, domain, model_version, doc_string, graph, opset_import and
 # metadata_props. Tags of fields above 15 take two bytes and start at 0x80.
@@ -36,7 +37,7 @@ _ONNX_IR_VERSIONS = range(3, 16)
 
 @dataclasses.dataclass(frozen=True)
 class Content:
-    """What a file's first bytes show it to be.
+    """The format that a file's first bytes show.
 
     ``description`` completes "its content is ...". ``suffix`` is the extension that format takes,
     or None when ovstudio does not accept that format as a model.
@@ -58,8 +59,8 @@ XML = Content("xml", "an XML document")
 ONNX = Content("onnx", "an ONNX model", ".onnx")
 TEXT = Content("text", "plain text")
 
-# Formats recognized by a signature of four bytes or more, which model weights practically
-# never start with by chance.
+# Formats recognized by a signature of four bytes or more, or by XML text across the whole sample,
+# which model weights practically never start with by chance.
 STRONG_SIGNATURES = frozenset({"zip", "tflite", "parquet", "numpy", "hdf5", "xml"})
 
 
@@ -90,6 +91,9 @@ def recognize(sample: bytes) -> Content | None:
         return HDF5
     if _is_onnx(sample):
         return ONNX
+    # An XML declaration identifies XML even when binary data follows it in the sample.
+    if sample.removeprefix(UTF8_BOM).lstrip().startswith(XML_DECLARATION):
+        return IR_XML if b"<net" in sample else XML
 
     text = _decoded_text(sample)
     if text is None:

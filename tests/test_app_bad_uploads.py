@@ -1,7 +1,7 @@
 """Hostile and broken model uploads through the New profile page, with AppTest.
 
 Each rejected upload must show one error naming the file, leave a sessions folder that already
-holds a real session byte-for-byte unchanged, and leave the page working for the next run.
+contains a real session byte-for-byte unchanged, and leave the page working for the next run.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ def squeezenet_ir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def sessions_folder(
     real_session_path: Callable[[str], Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Path:
-    """A sessions folder that already holds the real session of light_squeezenet."""
+    """A sessions folder that already contains the real session of light_squeezenet."""
     folder = tmp_path / "sessions"
     add_session(real_session_path("light_squeezenet"), folder)
     monkeypatch.setenv(SESSIONS_DIR_VARIABLE, str(folder))

@@ -617,14 +617,21 @@ def test_prepare_accepts_text_graph_def(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("content", "description"),
-    [("xml", "the .xml of an OpenVINO IR"), ("npy", "a NumPy .npy array"), ("zip", "a zip archive")],
+    [
+        ("xml", "the .xml of an OpenVINO IR"),
+        ("short xml", "the .xml of an OpenVINO IR"),
+        ("npy", "a NumPy .npy array"),
+        ("zip", "a zip archive"),
+    ],
 )
 def test_prepare_rejects_bin_of_other_content(
     content: str, description: str, magika_ir: tuple[bytes, bytes], tmp_path: Path
 ) -> None:
     xml, weights = magika_ir
     # The same size as the real .bin, so only the content differs.
-    head = {"xml": xml, "npy": npy_bytes(), "zip": zip_bytes({"a": b"b"})}[content]
+    # "short xml" is followed by binary zeros within the bytes that the check reads.
+    short_xml = b'<?xml version="1.0"?><net name="x" version="11"/>'
+    head = {"xml": xml, "short xml": short_xml, "npy": npy_bytes(), "zip": zip_bytes({"a": b"b"})}[content]
     fake = (head + bytes(len(weights)))[:len(weights)]
     message = rejection([("magika.xml", xml), ("magika.bin", fake)], tmp_path)
 

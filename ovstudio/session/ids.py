@@ -52,8 +52,8 @@ def ascii_name_part(text: str, fallback: str) -> str:
 
     Accents are folded (``café`` becomes ``cafe``, by NFKD decomposition), and every other run of
     characters outside the set becomes one '-'. When no letter or digit is left, as for
-    ``модель`` or ``模型``, the part is ``fallback`` and the first 8 hex digits of the sha256 of
-    ``text``, so the same name always gives the same part and different names rarely share one.
+    ``модель`` or ``模型``, the part is ``fallback``, '-' and the first 8 hex digits of the sha256
+    of ``text``. So the same name always gives the same part, and different names rarely share one.
     """
     folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     cleaned = re.sub(r"[^A-Za-z0-9._-]+", "-", folded).strip(".-")[:MAX_PART_LENGTH].strip(".-")
