@@ -28,6 +28,8 @@ def check_ir_weights(folder: Path, xml_name: str, bin_name: str | None) -> None:
             )
         return
 
+    # NOTE: a .bin of another model with exactly the size this .xml needs passes, because an IR
+    # records no checksum of its weights.
     size = (folder / bin_name).stat().st_size
     if size < required:
         raise ModelInputError(
@@ -47,12 +49,22 @@ def parse_ir_xml(path: Path, name: str) -> Element:
         tree = SafeElementTree.parse(path, forbid_dtd=True)
     except defusedxml.DefusedXmlException as error:
         raise ModelInputError(
-            f"{name} contains a DOCTYPE, entity or external reference ({error!r}), which an OpenVINO IR "
-            "never has; it was rejected without expanding it. Give the .xml saved by OpenVINO"
+            f"{name} contains {_forbidden_construct(error)}, which an OpenVINO IR never has; it was "
+            "rejected without expanding or fetching anything. Give the .xml saved by OpenVINO"
         ) from error
     except ParseError as error:
         raise ModelInputError(
             f"{name} is not well-formed XML ({error}); give the .xml saved by OpenVINO"
+        ) from error
+    except OSError as error:
+        raise ModelInputError(
+            f"cannot read {name}: {error.strerror or type(error).__name__}; check that the file is readable"
+        ) from error
+    except (LookupError, ValueError) as error:
+        # expat raises these for an unknown or multi-byte encoding in the XML declaration.
+        raise ModelInputError(
+            f"{name} declares an XML encoding that cannot be read ({error}); OpenVINO saves IR .xml files "
+            "in UTF-8. Give the .xml saved by OpenVINO"
         ) from error
 
     root = tree.getroot()
@@ -62,6 +74,18 @@ def parse_ir_xml(path: Path, name: str) -> Element:
             "give the .xml of an OpenVINO IR"
         )
     return root
+
+
+def _forbidden_construct(error: defusedxml.DefusedXmlException) -> str:
+    """Describe what defusedxml rejected in the user's words, without the exception's repr."""
+    if isinstance(error, defusedxml.DTDForbidden):
+        return "a DOCTYPE declaration"
+    if isinstance(error, defusedxml.EntitiesForbidden):
+        return f"a declaration of the entity {error.name!r}"
+    if isinstance(error, defusedxml.ExternalReferenceForbidden):
+        # The reference itself is not quoted: it may name a path on the server.
+        return "a reference to an external resource"
+    return "a DOCTYPE, entity or external reference"
 
 
 def required_weights_bytes(root: Element, name: str) -> int:

@@ -97,7 +97,12 @@ def _read_or_convert(bundle: ModelBundle, core: ov.Core) -> ov.Model:
 
 
 def loading_error(bundle: ModelBundle, openvino_message: str) -> ModelInputError:
-    """Turn OpenVINO's message about a model that failed to load into an ovstudio error."""
+    """Turn OpenVINO's message about a model that failed to load into an ovstudio error.
+
+    Paths of the bundle's folder are cut from OpenVINO's message, so an uploaded file is named by
+    its upload name and never by the temporary work folder.
+    """
+    openvino_message = without_folder(openvino_message, bundle.folder)
     quoted = "\n  ".join(meaningful_lines(openvino_message)) or "(no message)"
     file_name = bundle.main_file.name
     format_name = FORMAT_NAMES[bundle.model_format]
@@ -126,6 +131,13 @@ def loading_error(bundle: ModelBundle, openvino_message: str) -> ModelInputError
     return UnsupportedOperationError(
         f"{summary} ({format_name} model). OpenVINO reported:\n  {quoted}\n{advice}", operations
     )
+
+
+def without_folder(message: str, folder: Path) -> str:
+    """Return ``message`` with every path under ``folder`` written relative to it."""
+    for prefix in dict.fromkeys((str(folder), str(folder.resolve()))):
+        message = message.replace(prefix + os.sep, "").replace(prefix, ".")
+    return message
 
 
 def unsupported_operations(openvino_message: str) -> list[str]:
@@ -167,7 +179,8 @@ def save_ir(model: ov.Model, folder: Path, name: str) -> tuple[Path, Path]:
 
     The IR is saved into a temporary folder first. ``folder`` is created, and the two files are
     moved into it, only after the save succeeded, so a failed save leaves ``folder`` as it was.
-    Raises ``ModelInputError`` when ``folder`` cannot be created or written.
+    Raises ``ModelInputError`` when OpenVINO fails to save the IR, or ``folder`` cannot be created
+    or written.
     """
     if not name or name in (".", "..") or "/" in name or "\\" in name:
         raise ValueError(f"invalid IR name {name!r}: use a file name without folders")
@@ -177,7 +190,15 @@ def save_ir(model: ov.Model, folder: Path, name: str) -> tuple[Path, Path]:
         staged_xml = Path(staging) / xml_path.name
         # compress_to_fp16=False keeps the weights' element types. save_model would otherwise store
         # f32 weights as f16, and the IR would differ from the model that was profiled.
-        ov.save_model(model, str(staged_xml), compress_to_fp16=False)
+        try:
+            ov.save_model(model, str(staged_xml), compress_to_fp16=False)
+        except RuntimeError as error:
+            # The staging folder is a temporary folder, so its path is cut from OpenVINO's message.
+            reported = "\n  ".join(meaningful_lines(without_folder(str(error), Path(staging))))
+            raise ModelInputError(
+                f"OpenVINO could not save the IR of {name}. OpenVINO reported:\n  {reported or '(no message)'}\n"
+                "Check that the temporary folder's disk has free space"
+            ) from error
         try:
             folder.mkdir(parents=True, exist_ok=True)
             # The .bin goes first, so the new .xml never appears before its .bin.

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 from typing import Literal
 
-from ovstudio import archive
+from ovstudio import archive, content_checks
 from ovstudio.errors import ModelInputError
 from ovstudio.ir_files import check_ir_weights
 
@@ -50,6 +50,8 @@ ARCHIVE_SUFFIX = ".zip"
 Upload = tuple[str, bytes]
 
 _HASH_CHUNK_BYTES = 1 << 20
+# Maximum length of a file name, in bytes, on the server's file system (255 on ext4, XFS and Btrfs).
+MAX_FILE_NAME_BYTES = 255
 
 
 @dataclasses.dataclass(frozen=True)
@@ -79,11 +81,17 @@ class _FileSet:
     """Files given by names relative to ``root``, with ``/`` as separator.
 
     ``owned`` is true when ovstudio wrote the files into the work folder, so it may rename them.
+    ``archive`` is the name of the .zip the files came from, which messages name with them.
     """
 
     root: Path
     names: tuple[str, ...]
     owned: bool
+    archive: str | None = None
+
+    def shown_name(self, name: str) -> str:
+        """Return how messages name the file ``name``: with its .zip, never with the work folder."""
+        return f"{name} in {self.archive}" if self.archive else name
 
 
 @dataclasses.dataclass(frozen=True)
@@ -112,19 +120,37 @@ def prepare_model_files(files: Sequence[Upload] | Sequence[Path], work_dir: Path
     saved_model = _saved_model_files(file_set)
     if saved_model is not None:
         _reject_empty_files(saved_model, only=[SAVED_MODEL_FILE])
+        content_checks.check_saved_model_graph(
+            saved_model.root / SAVED_MODEL_FILE, saved_model.shown_name(SAVED_MODEL_FILE)
+        )
         return _make_bundle(saved_model, "tensorflow", saved_model.root, saved_model.root.name)
 
-    file_set, selection = _reroot_at_main_folder(file_set, _select_model(file_set.names))
+    file_set, selection = _reroot_at_main_folder(file_set, _select_model(file_set))
     if selection.model_format == "ir":
         # An IR without constants has an empty .bin, so check_ir_weights judges the .bin size.
         _reject_empty_files(file_set, exempt=[selection.weights_name])
+        _check_contents(file_set, selection)
         check_ir_weights(file_set.root, selection.main_name, selection.weights_name)
     else:
         _reject_empty_files(file_set)
+        _check_contents(file_set, selection)
 
     file_set, main_name = _apply_paired_names(file_set, selection, work_dir)
     main_file = file_set.root / main_name
     return _make_bundle(file_set, selection.model_format, main_file, PurePosixPath(main_name).stem)
+
+
+def _check_contents(file_set: _FileSet, selection: _Selection) -> None:
+    """Reject a main or IR weights file whose content contradicts its extension."""
+    main_path = file_set.root / selection.main_name
+    content_checks.check_main_file(main_path, file_set.shown_name(selection.main_name), selection.model_format)
+    weights_name = selection.weights_name
+    if selection.model_format == "ir" and weights_name is not None:
+        weights_path = file_set.root / weights_name
+        if weights_path.stat().st_size > 0:
+            content_checks.check_weights_file(
+                weights_path, file_set.shown_name(weights_name), selection.main_name
+            )
 
 
 def _make_bundle(
@@ -167,14 +193,26 @@ def _collect_uploads(uploads: list[Upload], work_dir: Path) -> _FileSet:
             raise ModelInputError(f"{archives[0]} is empty (0 bytes); upload the zip again")
         folder = work_dir / PurePosixPath(archives[0]).stem
         extracted = archive.extract_zip(io.BytesIO(data), archives[0], folder)
-        return _FileSet(folder, tuple(extracted), owned=True)
+        return _FileSet(folder, tuple(extracted), owned=True, archive=archives[0])
 
     for name, data in named:
         target = (work_dir / name).resolve()
         if target.parent != work_dir:
             raise ModelInputError(f"upload name {name!r} resolves outside the work folder; rename the file")
-        target.write_bytes(data)
+        _write_upload(target, name, data)
     return _FileSet(work_dir, tuple(names), owned=True)
+
+
+def _write_upload(target: Path, name: str, data: bytes) -> None:
+    try:
+        target.write_bytes(data)
+    except OSError as error:
+        # The message names the upload, never the work folder, which means nothing to the user.
+        raise ModelInputError(
+            f"cannot store the uploaded file {name} ({len(data)} bytes) on the server: "
+            f"{error.strerror or type(error).__name__}. Free some disk space on the server, or rename "
+            "the file and upload it again"
+        ) from error
 
 
 def upload_file_name(raw_name: str) -> str:
@@ -193,6 +231,17 @@ def upload_file_name(raw_name: str) -> str:
         raise ModelInputError(f"upload name {raw_name!r} is empty; give every uploaded file a name")
     if any(ord(character) < 32 for character in name):
         raise ModelInputError(f"upload name {raw_name!r} contains control characters; rename the file")
+    try:
+        encoded = name.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise ModelInputError(
+            f"upload name {raw_name!r} is not valid Unicode text; rename the file"
+        ) from error
+    if len(encoded) > MAX_FILE_NAME_BYTES:
+        raise ModelInputError(
+            f"upload name {name[:40]!r}... is {len(encoded)} bytes long, more than the {MAX_FILE_NAME_BYTES} "
+            "bytes a file name may have; rename the file to a shorter name"
+        )
     return name
 
 
@@ -200,6 +249,11 @@ def _collect_local(paths: list[Path], work_dir: Path) -> _FileSet:
     missing = [str(path) for path in paths if not path.exists()]
     if missing:
         raise ModelInputError(f"model file not found: {', '.join(missing)}; check the path")
+    special = [str(path) for path in paths if not path.is_dir() and not path.is_file()]
+    if special:
+        raise ModelInputError(
+            f"not a regular file: {', '.join(special)} (a device, pipe or socket); give the model files themselves"
+        )
     # The same file given twice counts once; names stay as given, even for a symbolic link.
     unique: dict[Path, Path] = {}
     for path in paths:
@@ -214,12 +268,13 @@ def _collect_local(paths: list[Path], work_dir: Path) -> _FileSet:
             return _FileSet(container, _list_folder(container), owned=False)
         folder = work_dir / container.stem
         extracted = archive.extract_zip(container, container.name, folder)
-        return _FileSet(folder, tuple(extracted), owned=True)
+        return _FileSet(folder, tuple(extracted), owned=True, archive=container.name)
 
     paths += _weights_beside(paths)
     names = [path.name for path in paths]
     _reject_duplicate_names(names)
     _reject_saved_model_without_folder(names)
+    _reject_undecodable_names(names)
     parents = {path.parent for path in paths}
     if len(parents) == 1:
         return _FileSet(parents.pop(), tuple(names), owned=False)
@@ -254,6 +309,11 @@ def _list_folder(folder: Path) -> tuple[str, ...]:
             name = (Path(directory) / file_name).relative_to(folder).as_posix()
             if archive.is_ignored(name):
                 continue
+            if not (Path(directory) / file_name).is_file():
+                raise ModelInputError(
+                    f"{name} in folder {folder} is a broken symbolic link or not a regular file (a device, "
+                    "pipe or socket); remove it from the folder"
+                )
             names.append(name)
             if len(names) > archive.MAX_ARCHIVE_MEMBERS:
                 raise ModelInputError(
@@ -262,7 +322,19 @@ def _list_folder(folder: Path) -> tuple[str, ...]:
                 )
     if not names:
         raise ModelInputError(f"folder {folder} contains no files; give the folder of a model")
+    _reject_undecodable_names(names)
     return tuple(sorted(names))
+
+
+def _reject_undecodable_names(names: Sequence[str]) -> None:
+    """Reject local file names that are not valid UTF-8, which a session file cannot store."""
+    for name in names:
+        try:
+            name.encode("utf-8")
+        except UnicodeEncodeError as error:
+            raise ModelInputError(
+                f"the file name {name!r} is not valid UTF-8; rename the file"
+            ) from error
 
 
 def _check_archive_alone(container: str, names: list[str]) -> None:
@@ -298,7 +370,13 @@ def _link_or_copy(source: Path, target: Path) -> None:
     try:
         os.link(source, target)
     except OSError:
-        shutil.copyfile(source, target)
+        try:
+            shutil.copyfile(source, target)
+        except OSError as error:
+            raise ModelInputError(
+                f"cannot copy {source} into a work folder: {error.strerror or type(error).__name__}. "
+                "Check that the file is readable and that the disk has free space"
+            ) from error
 
 
 # --- Finding the model in the file set ---------------------------------------------------------
@@ -309,30 +387,34 @@ def _saved_model_files(file_set: _FileSet) -> _FileSet | None:
     graphs = [name for name in file_set.names if PurePosixPath(name).name == SAVED_MODEL_FILE]
     if not graphs:
         return None
+    # Local folders are named by their path, which the user gave; a zip by its name.
+    container = file_set.archive or str(file_set.root)
     if len(graphs) > 1:
         raise ModelInputError(
-            f"{file_set.root} contains several SavedModels ({', '.join(graphs)}); give one model at a time"
+            f"{container} contains several SavedModels ({', '.join(graphs)}); give one model at a time"
         )
 
     prefix = PurePosixPath(graphs[0]).parent
     outside = [name for name in file_set.names if not _is_under(name, prefix)]
     if outside:
         raise ModelInputError(
-            f"files outside the SavedModel folder '{prefix}': {', '.join(outside)}; "
+            f"files outside the SavedModel folder '{prefix}' in {container}: {', '.join(outside)}; "
             "give only the SavedModel folder"
         )
     names = tuple(PurePosixPath(name).relative_to(prefix).as_posix() for name in file_set.names)
-    return _FileSet(file_set.root / prefix, names, file_set.owned)
+    return dataclasses.replace(file_set, root=file_set.root / prefix, names=names)
 
 
-def _select_model(names: Sequence[str]) -> _Selection:
+def _select_model(file_set: _FileSet) -> _Selection:
+    names = file_set.names
+    source = f"{file_set.archive} contains" if file_set.archive else "the files contain"
     mains = [name for name in names if _suffix(name) in MAIN_SUFFIXES]
     if len(mains) > 1:
         raise ModelInputError(
-            f"the files contain several models ({', '.join(mains)}); give the files of one model at a time"
+            f"{source} several models ({', '.join(mains)}); give the files of one model at a time"
         )
     if not mains:
-        raise _missing_main_file_error(names)
+        raise _missing_main_file_error(file_set)
 
     main_name = mains[0]
     model_format = MAIN_SUFFIXES[_suffix(main_name)]
@@ -346,7 +428,7 @@ def _select_model(names: Sequence[str]) -> _Selection:
     weights_name = _weights_file(main_name, model_format, others)
     extras = [name for name in others if name != weights_name]
     if extras:
-        raise _extra_files_error(main_name, model_format, extras)
+        raise _extra_files_error(file_set.shown_name(main_name), model_format, extras)
     return _Selection(model_format, main_name, weights_name)
 
 
@@ -366,19 +448,21 @@ def _weights_file(main_name: str, model_format: ModelFormat, others: list[str]) 
     return matches[0] if matches else None
 
 
-def _missing_main_file_error(names: Sequence[str]) -> ModelInputError:
+def _missing_main_file_error(file_set: _FileSet) -> ModelInputError:
+    names = file_set.names
+    where = f" in {file_set.archive}" if file_set.archive else ""
     for model_format, weights_suffix in WEIGHTS_SUFFIXES.items():
         orphans = [name for name in names if _suffix(name) == weights_suffix]
         if orphans:
             main_suffix = next(suffix for suffix, fmt in MAIN_SUFFIXES.items() if fmt == model_format)
             expected = [f"{PurePosixPath(name).stem}{main_suffix}" for name in orphans]
             return ModelInputError(
-                f"weights file without its model file: {', '.join(orphans)} "
+                f"weights file without its model file: {', '.join(orphans)}{where} "
                 f"(missing: {', '.join(expected)}); "
                 f"give the {main_suffix} file together with its {weights_suffix} file"
             )
     return ModelInputError(
-        f"unknown model file extension: {', '.join(names)}; accepted are {ACCEPTED_FORMATS}"
+        f"unknown model file extension: {', '.join(names)}{where}; accepted are {ACCEPTED_FORMATS}"
     )
 
 
@@ -418,7 +502,7 @@ def _reroot_at_main_folder(file_set: _FileSet, selection: _Selection) -> tuple[_
     names = tuple(relative(name) for name in file_set.names)
     weights_name = relative(selection.weights_name) if selection.weights_name is not None else None
     return (
-        _FileSet(file_set.root / prefix, names, file_set.owned),
+        dataclasses.replace(file_set, root=file_set.root / prefix, names=names),
         _Selection(selection.model_format, relative(selection.main_name), weights_name),
     )
 
@@ -432,7 +516,8 @@ def _reject_empty_files(
         candidates = [name for name in candidates if name in only]
     empty = [name for name in candidates if (file_set.root / name).stat().st_size == 0]
     if empty:
-        raise ModelInputError(f"empty file (0 bytes): {', '.join(empty)}; give the complete model files")
+        empty_names = ", ".join(file_set.shown_name(name) for name in empty)
+        raise ModelInputError(f"empty file (0 bytes): {empty_names}; give the complete model files")
 
 
 # --- Names OpenVINO pairs ----------------------------------------------------------------------
@@ -486,10 +571,16 @@ def _hash_files(file_set: _FileSet) -> tuple[tuple[ModelFileInfo, ...], str]:
         size = path.stat().st_size
         model_digest.update(name.encode("utf-8") + b"\0" + size.to_bytes(8, "big"))
         file_digest = hashlib.sha256()
-        with path.open("rb") as stream:
-            while chunk := stream.read(_HASH_CHUNK_BYTES):
-                file_digest.update(chunk)
-                model_digest.update(chunk)
+        try:
+            with path.open("rb") as stream:
+                while chunk := stream.read(_HASH_CHUNK_BYTES):
+                    file_digest.update(chunk)
+                    model_digest.update(chunk)
+        except OSError as error:
+            raise ModelInputError(
+                f"cannot read {file_set.shown_name(name)}: {error.strerror or type(error).__name__}; "
+                "check that the file is readable"
+            ) from error
         infos.append(ModelFileInfo(name, size, file_digest.hexdigest()))
     return tuple(infos), model_digest.hexdigest()
 

@@ -15,7 +15,14 @@ import openvino.opset13 as opset
 import pytest
 
 from ovstudio.errors import ModelInputError, UnsupportedOperationError
-from ovstudio.loader import load_model, meaningful_lines, model_inputs, save_ir, unsupported_operations
+from ovstudio.loader import (
+    load_model,
+    meaningful_lines,
+    model_inputs,
+    save_ir,
+    unsupported_operations,
+    without_folder,
+)
 from ovstudio.model_files import ModelBundle, prepare_model_files
 from tests.real_models import fetch
 
@@ -256,7 +263,7 @@ def test_save_ir_failed_save_creates_no_folder(tmp_path: Path, monkeypatch: pyte
         raise RuntimeError("disk full (simulated)")
 
     monkeypatch.setattr(ov, "save_model", fail)
-    with pytest.raises(RuntimeError, match="simulated"):
+    with pytest.raises(ModelInputError, match="simulated"):
         save_ir(model, tmp_path / "out", "magika")
 
     assert not (tmp_path / "out").exists()
@@ -288,3 +295,44 @@ def test_save_ir_moves_across_file_systems(tmp_path: Path, monkeypatch: pytest.M
 
     assert sorted(path.name for path in (tmp_path / "out").iterdir()) == ["magika.bin", "magika.xml"]
     assert op_types(ov.Core().read_model(str(xml_path), str(bin_path))) == op_types(model)
+
+
+def test_load_error_hides_work_folder(tmp_path: Path) -> None:
+    model = onnx.load(str(fetch("magika")))
+    onnx.save_model(model, str(tmp_path / "magika.onnx"), save_as_external_data=True, location="magika.onnx.data")
+    model = onnx.load(str(tmp_path / "magika.onnx"), load_external_data=False)
+    for initializer in model.graph.initializer:
+        for entry in initializer.external_data:
+            if entry.key == "location":
+                entry.value = "/etc/hostname"
+    work_dir = tmp_path / "ovstudio-upload-x1"
+    bundle = prepare_model_files([("evil.onnx", model.SerializeToString())], work_dir)
+
+    message = str(load_error(bundle))
+
+    assert "evil.onnx" in message
+    assert "outside the base directory '.'" in message
+    assert str(work_dir) not in message
+
+
+def test_without_folder_writes_relative_paths(tmp_path: Path) -> None:
+    message = f"cannot open {tmp_path}/model.onnx in {tmp_path}"
+
+    assert without_folder(message, tmp_path) == "cannot open model.onnx in ."
+
+
+def test_save_ir_failure_is_model_input_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    def failing_save(model: ov.Model, path: str, compress_to_fp16: bool) -> None:
+        raise RuntimeError(f"Exception from src/core/src/pass/serialize.cpp:1234:\nCan't open bin file {path}.bin")
+
+    monkeypatch.setattr(ov, "save_model", failing_save)
+    parameter = opset.parameter([1, 3], np.float32, name="x")
+    model = ov.Model([opset.relu(parameter)], [parameter], "tiny")
+    with pytest.raises(ModelInputError) as caught:
+        save_ir(model, tmp_path / "out", "tiny")
+    message = str(caught.value)
+
+    assert message.startswith("OpenVINO could not save the IR of tiny")
+    assert "Can't open bin file tiny.xml.bin" in message
+    assert "/tmp/" not in message
+    assert not (tmp_path / "out").exists()

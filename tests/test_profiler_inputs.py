@@ -293,7 +293,8 @@ def test_inputs_text_file_not_npy(magika_path: Path, tmp_path: Path) -> None:
         prepare_inputs(model, ProfileSettings(input_files={"bytes": str(path)}))
 
     message = str(caught.value)
-    assert f"the input file {path} for input 'bytes' is not a .npy file" in message
+    assert "the input file README.md for input 'bytes' is not a .npy file: its content is plain text" in message
+    assert str(tmp_path) not in message
     assert "allow_pickle" not in message
     assert ".." not in message
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
 import json
 import logging
 import re
@@ -21,6 +22,7 @@ import pytest
 from ovstudio.errors import SessionError
 from ovstudio.session import migrations, schema
 from ovstudio.session.frames import empty_table, normalize_table
+from ovstudio.session.ids import validate_session_id
 from ovstudio.session.listing import LISTING_COLUMNS
 from ovstudio.session.store import (
     Session,
@@ -548,7 +550,7 @@ def test_new_session_id_readable_and_unique() -> None:
     assert len(ids) == 50
     for session_id in ids:
         assert re.fullmatch(r"[A-Za-z0-9._-]+", session_id)
-        assert session_id.startswith("20260105T142233Z_my-model-v2_HETERO-CPU-GPU_")
+        assert session_id.startswith("20260105T142233Z_my-model-v2-u_HETERO-CPU-GPU_")
         assert session_path(Path("/tmp"), session_id).name == f"{session_id}.parquet"
 
 
@@ -560,9 +562,41 @@ def test_new_session_id_converts_to_utc() -> None:
 
 
 def test_new_session_id_empty_parts() -> None:
-    session_id = new_session_id("...", "", CREATED)
+    session_id = new_session_id("", "", CREATED)
 
     assert session_id.startswith("20260105T142233Z_model_device_")
+
+
+def test_new_session_id_folds_accents() -> None:
+    session_id = new_session_id("café", "CPU", CREATED)
+
+    assert session_id.startswith("20260105T142233Z_cafe_CPU_")
+
+
+@pytest.mark.parametrize("model_name", ["модель", "模型", "..."])
+def test_new_session_id_fallback_for_non_latin(model_name: str) -> None:
+    digest = hashlib.sha256(model_name.encode()).hexdigest()[:8]
+    session_id = new_session_id(model_name, "CPU", CREATED)
+
+    assert session_id.startswith(f"20260105T142233Z_model-{digest}_CPU_")
+    assert validate_session_id(session_id) == session_id
+
+
+def test_new_session_id_fallbacks_differ() -> None:
+    russian = new_session_id("модель", "CPU", CREATED).split("_")[1]
+    chinese = new_session_id("模型", "CPU", CREATED).split("_")[1]
+
+    assert russian != chinese
+
+
+@pytest.mark.parametrize("model_name", ["модель", "模型", "café"])
+def test_write_session_keeps_non_ascii_model_name(model_name: str, tmp_path: Path) -> None:
+    session_id = new_session_id(model_name, "CPU", CREATED)
+    path = write_session(sample_session(session_id, model_name=model_name), tmp_path)
+
+    assert path.name == f"{session_id}.parquet"
+    assert path.name.isascii()
+    assert read_session(path).info["model_name"] == model_name
 
 
 # --- Atomic and concurrent writes -----------------------------------------------------------

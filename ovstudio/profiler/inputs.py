@@ -17,7 +17,9 @@ import numpy as np
 import openvino as ov
 import pandas as pd
 
+from ovstudio import file_signatures
 from ovstudio.errors import ModelInputError
+from ovstudio.loader import meaningful_lines
 from ovstudio.session.schema import INPUTS
 from ovstudio.settings import ProfileSettings
 
@@ -364,48 +366,87 @@ def _reshape_if_needed(model: ov.Model, inputs: list[ModelInput], shapes: dict[s
     try:
         model.reshape({model.inputs[index]: shape for index, shape in changes.items()})
     except RuntimeError as error:
+        reported = "\n  ".join(meaningful_lines(str(error))) or "(no message)"
         raise ModelInputError(
-            f"reshaping the model to {described} failed: {error}. The model may fix these dimensions "
-            f"internally: try other shapes or the model's own"
+            f"reshaping the model to {described} failed. OpenVINO reported:\n  {reported}\nThe model may "
+            f"fix these dimensions internally: try other shapes or the model's own"
         ) from error
     return True
 
 
 def _load_npy(path: Path, input_name: str) -> np.ndarray:
-    """Load an array of numbers from a .npy file, never unpickling Python objects."""
+    """Load an array of numbers from a .npy file, never unpickling Python objects.
+
+    Messages name the file by its name only: the app writes uploaded files into a temporary
+    folder, whose path means nothing to the user.
+    """
     try:
         with path.open("rb") as stream:
-            magic = stream.read(len(NPY_MAGIC))
+            sample = stream.read(file_signatures.SAMPLE_BYTES)
     except OSError as error:
         raise ModelInputError(
-            f"cannot read the input file {path} for input {input_name!r}: {error.strerror or error}. "
-            f"Check the path"
+            f"cannot read the input file {path.name} for input {input_name!r}: "
+            f"{error.strerror or type(error).__name__}. Check the path"
         ) from error
-    if magic.startswith(ZIP_MAGIC):
+    if sample.startswith(ZIP_MAGIC):
         raise ModelInputError(
-            f"the input file {path} for input {input_name!r} is an .npz archive, expected one array in a "
+            f"the input file {path.name} for input {input_name!r} is an .npz archive, expected one array in a "
             f".npy file: save the array with numpy.save"
         )
-    if magic != NPY_MAGIC:
+    if not sample.startswith(NPY_MAGIC):
+        content = file_signatures.recognize(sample)
+        found = f": its content is {content.description}" if content is not None else ""
         raise ModelInputError(
-            f"the input file {path} for input {input_name!r} is not a .npy file: save an array of numbers "
-            f"with numpy.save"
+            f"the input file {path.name} for input {input_name!r} is not a .npy file{found}. Save an array "
+            f"of numbers with numpy.save"
         )
 
+    _check_npy_size(path, input_name)
     try:
         array = np.load(path, allow_pickle=False)
-    except (ValueError, EOFError, OSError) as error:
+    except (ValueError, EOFError, OSError, MemoryError) as error:
         # numpy raises ValueError for an array of Python objects and for a truncated file.
         raise ModelInputError(
-            f"the input file {path} for input {input_name!r} cannot be loaded as an array of numbers: it "
+            f"the input file {path.name} for input {input_name!r} cannot be loaded as an array of numbers: it "
             f"contains Python objects or is truncated. Save an array of numbers with numpy.save"
         ) from error
     if array.dtype.kind not in NUMBER_KINDS:
         raise ModelInputError(
-            f"the input file {path} for input {input_name!r} contains an array of {array.dtype}, not of numbers: "
-            f"save an array of booleans, integers or floats with numpy.save"
+            f"the input file {path.name} for input {input_name!r} contains an array of {array.dtype}, not of "
+            f"numbers: save an array of booleans, integers or floats with numpy.save"
         )
     return array
+
+
+def _check_npy_size(path: Path, input_name: str) -> None:
+    """Raise when a .npy header declares more data than the file contains.
+
+    np.load allocates the declared size before it reads, so a small file whose header declares
+    terabytes would fail with MemoryError, or exhaust the worker's memory.
+    """
+    try:
+        with path.open("rb") as stream:
+            version = np.lib.format.read_magic(stream)
+            if version == (1, 0):
+                shape, _, dtype = np.lib.format.read_array_header_1_0(stream)
+            elif version == (2, 0):
+                shape, _, dtype = np.lib.format.read_array_header_2_0(stream)
+            else:
+                # NOTE: version 3.0 headers are left to np.load, which then checks nothing before it allocates.
+                return
+            data_offset = stream.tell()
+    except (ValueError, EOFError, OSError):
+        # np.load reports the same faults, with the message for a damaged file.
+        return
+
+    declared = int(np.prod(shape, dtype=np.float64)) * dtype.itemsize
+    available = path.stat().st_size - data_offset
+    if dtype.kind in NUMBER_KINDS and declared > available:
+        raise ModelInputError(
+            f"the input file {path.name} for input {input_name!r} declares an array of shape "
+            f"{_dims_text(shape)} and type {dtype}, {declared} bytes, but contains only {available} bytes "
+            f"of data: it is truncated or damaged. Save the array again with numpy.save"
+        )
 
 
 def _check_npy(array: np.ndarray, item: ModelInput, shape: tuple[int, ...], path: Path) -> np.ndarray:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
 import re
 import secrets
+import unicodedata
 
 from ovstudio.errors import SessionError
 
@@ -19,14 +21,14 @@ MAX_PART_LENGTH = 48
 def new_session_id(model_name: str, device: str, created: datetime.datetime) -> str:
     """Make an id such as ``20260105T142233Z_resnet50_CPU_3fa9c1``.
 
-    The id is the UTC creation time, the model name and the device with every character
-    outside ``[A-Za-z0-9._-]`` replaced by '-', and 6 random hex digits, which make a
-    collision of two sessions created in the same second unlikely. ``created`` must be timezone-aware.
+    The id is the UTC creation time, the model name and the device written as ASCII (see
+    ``ascii_name_part``), and 6 random hex digits, which make a collision of two sessions created
+    in the same second unlikely. ``created`` must be timezone-aware.
     """
     if created.tzinfo is None:
         raise ValueError(f"invalid created time {created.isoformat()}: use a timezone-aware datetime")
     timestamp = created.astimezone(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    parts = [timestamp, _sanitize(model_name, "model"), _sanitize(device, "device"), secrets.token_hex(3)]
+    parts = [timestamp, ascii_name_part(model_name, "model"), ascii_name_part(device, "device"), secrets.token_hex(3)]
     return "_".join(parts)
 
 
@@ -45,6 +47,18 @@ def validate_session_id(session_id: str) -> str:
     return session_id
 
 
-def _sanitize(text: str, fallback: str) -> str:
-    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip(".-")
-    return cleaned[:MAX_PART_LENGTH] or fallback
+def ascii_name_part(text: str, fallback: str) -> str:
+    """Write ``text`` with only the characters ``[A-Za-z0-9._-]``, for a part of a session id.
+
+    Accents are folded (``café`` becomes ``cafe``, by NFKD decomposition), and every other run of
+    characters outside the set becomes one '-'. When no letter or digit is left, as for
+    ``модель`` or ``模型``, the part is ``fallback``, '-' and the first 8 hex digits of the sha256
+    of ``text``. So the same name always gives the same part, and different names rarely share one.
+    """
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "-", folded).strip(".-")[:MAX_PART_LENGTH].strip(".-")
+    if re.search(r"[A-Za-z0-9]", cleaned):
+        return cleaned
+    if not text:
+        return fallback
+    return f"{fallback}-{hashlib.sha256(text.encode('utf-8', 'surrogatepass')).hexdigest()[:8]}"
