@@ -166,15 +166,16 @@ def foreign_parquet() -> bytes:
 def hostile_model_uploads(folder: Path) -> dict[str, list[Path]]:
     """Return each hostile upload of New profile by case, written into ``folder``."""
     xml, bin_file = tiny_ir(folder, "tiny")
-    squeezenet = fetch("light_squeezenet")
+    xml_bytes, bin_bytes = xml.read_bytes(), bin_file.read_bytes()
+    squeezenet = fetch("light_squeezenet").read_bytes()
+    face_detection = fetch("face_detection_short_range").read_bytes()
     cases = {
-        "malformed IR XML": [write(folder / "broken.xml", xml.read_bytes()[:400]), write(folder / "broken.bin", bin_file.read_bytes())],
+        "malformed IR XML": [write(folder / "broken.xml", xml_bytes[:400]), write(folder / "broken.bin", bin_bytes)],
         "entity expansion bomb": [write(folder / "bomb.xml", entity_bomb_xml()), write(folder / "bomb.bin", b"")],
-        "short .bin": [write(folder / "short.xml", xml.read_bytes()), write(folder / "short.bin", bin_file.read_bytes()[:-8])],
+        "short .bin": [write(folder / "short.xml", xml_bytes), write(folder / "short.bin", bin_bytes[:-8])],
         "empty file": [write(folder / "empty.onnx", b"")],
-        "ONNX named .tflite": [write(folder / "squeezenet.tflite", squeezenet.read_bytes())],
-        "two models": [write(folder / "first.onnx", squeezenet.read_bytes()),
-                       write(folder / "second.tflite", fetch("face_detection_short_range").read_bytes())],
+        "ONNX named .tflite": [write(folder / "squeezenet.tflite", squeezenet)],
+        "two models": [write(folder / "first.onnx", squeezenet), write(folder / "second.tflite", face_detection)],
         "zip bomb": [write(folder / "bomb.zip", declared_size_bomb())],
         "unsupported operations": [fetch("failing_selfie_segmentation")],
         "random bytes .onnx": [write(folder / "random.onnx", np.random.default_rng(0).bytes(4096))],
