@@ -159,7 +159,7 @@ def listening_addresses(port: int) -> set[str]:
 
 
 def _proc_net_address(hex_address: str, family: socket.AddressFamily) -> str:
-    # The kernel prints the address as 32-bit words in host byte order (little-endian on x86 and ARM).
+    # The kernel prints the address as 32-bit words in host byte order.
     raw = b"".join(int(hex_address[i:i + 8], 16).to_bytes(4, sys.byteorder) for i in range(0, len(hex_address), 8))
     text = socket.inet_ntop(family, raw)
     return text if family == socket.AF_INET else f"[{text}]"

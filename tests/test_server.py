@@ -141,7 +141,7 @@ def entity_bomb_xml() -> bytes:
 def declared_size_bomb(member_count: int = 5) -> bytes:
     """Return a zip of a few KB whose members each declare almost 4 GiB, over 16 GiB in all.
 
-    Each member holds 1 KiB of zeros, and its central directory entry is patched to declare
+    Each member contains 1 KiB of zeros, and its central directory entry is patched to declare
     0xFFFFFFF0 bytes, the way a zip bomb's headers announce its size.
     """
     buffer = io.BytesIO()
@@ -188,7 +188,7 @@ def hostile_model_uploads(folder: Path) -> dict[str, list[Path]]:
 
 @pytest.fixture(scope="module")
 def seeded_sessions(tmp_path_factory: pytest.TempPathFactory, real_session_path: Callable[[str], Path]) -> Path:
-    """A sessions folder that holds one real profiled session, light_squeezenet on CPU."""
+    """A sessions folder that contains one real profiled session, light_squeezenet on CPU."""
     folder = tmp_path_factory.mktemp("server-sessions")
     shutil.copy2(real_session_path("light_squeezenet"), folder)
     return folder

@@ -75,19 +75,19 @@ def _cached_rows(folder: Path, paths: list[Path]) -> list[dict[str, Any]]:
             read = dict(zip(to_read, pool.map(_listing_row, to_read), strict=True))
 
     rows = []
-    kept: dict[str, tuple[_FileKey, dict[str, Any]]] = {}
+    entries: dict[str, tuple[_FileKey, dict[str, Any]]] = {}
     for path in paths:
         key = keys[path]
         if path in read:
             row = read[path]
             # A row with an error is read again next time: permissions can change without a new mtime.
             if key is not None and row["error"] is None:
-                kept[path.name] = (key, row)
+                entries[path.name] = (key, row)
         else:
-            kept[path.name] = cached[path.name]
+            entries[path.name] = cached[path.name]
             row = cached[path.name][1]
         rows.append(dict(row))
-    _ROW_CACHE[folder] = kept
+    _ROW_CACHE[folder] = entries
     return rows
 
 
