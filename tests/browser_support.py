@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import hashlib
 import os
 import socket
 import subprocess
@@ -20,7 +21,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +63,10 @@ class RunningApp:
     log_path: Path
     process: subprocess.Popen[bytes]
 
+    @property
+    def port(self) -> int:
+        return int(self.url.rsplit(":", 1)[1])
+
     def log_tail(self, lines: int = 60) -> str:
         """Return the last ``lines`` lines of the server log, for failure messages."""
         try:
@@ -79,18 +84,29 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def run_app(sessions_dir: Path, log_path: Path, startup_timeout_s: float = 60.0) -> Iterator[RunningApp]:
-    """Start the app on a free port of 127.0.0.1 with ``sessions_dir`` as its sessions folder.
+def run_app(
+    sessions_dir: Path,
+    log_path: Path,
+    startup_timeout_s: float = 60.0,
+    address: str | None = "127.0.0.1",
+    server_options: Sequence[str] = (),
+) -> Iterator[RunningApp]:
+    """Start the app on a free port with ``sessions_dir`` as its sessions folder.
 
-    Waits for Streamlit's health endpoint, yields the running app and stops the process on exit
-    (terminate, then kill after 10 s). The server's output goes to ``log_path``. Raises
-    RuntimeError, with the end of the log, when the process exits or is not healthy in time.
+    The server listens on ``address``; None leaves the address to the repository's
+    .streamlit/config.toml, as `make run` does. ``server_options`` are further command-line
+    options of `streamlit run`, such as ``("--server.maxUploadSize", "1")``. Waits for Streamlit's
+    health endpoint on 127.0.0.1, yields the running app and stops the process on exit (terminate,
+    then kill after 10 s). The server's output goes to ``log_path``. Raises RuntimeError, with the
+    end of the log, when the process exits or is not healthy in time.
     """
     port = free_port()
     command = [
         sys.executable, "-m", "streamlit", "run", "streamlit_app.py",
-        "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
+        "--server.port", str(port), "--server.headless", "true", *server_options,
     ]
+    if address is not None:
+        command += ["--server.address", address]
     environment = {**os.environ, SESSIONS_DIR_VARIABLE: str(sessions_dir)}
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("wb") as log:
@@ -101,6 +117,52 @@ def run_app(sessions_dir: Path, log_path: Path, startup_timeout_s: float = 60.0)
         yield app
     finally:
         _stop(process)
+
+
+def health_status(app: RunningApp, timeout_s: float = 10.0) -> str:
+    """Return the body of the app's ``/_stcore/health`` response (``ok`` when healthy), or the
+    reason the request failed."""
+    try:
+        with urllib.request.urlopen(f"{app.url}/_stcore/health", timeout=timeout_s) as response:
+            return response.read().decode(errors="replace")
+    except (urllib.error.URLError, ConnectionError, TimeoutError) as error:
+        return f"request failed: {error}"
+
+
+def folder_digests(folder: Path) -> dict[str, str]:
+    """Return the sha256 of every file of ``folder``, hidden files included, by file name."""
+    return {path.name: hashlib.sha256(path.read_bytes()).hexdigest()
+            for path in sorted(folder.iterdir()) if path.is_file()}
+
+
+# State code of a listening socket in /proc/net/tcp and /proc/net/tcp6.
+_TCP_LISTEN = "0A"
+
+
+def listening_addresses(port: int) -> set[str]:
+    """Return the local addresses that listen on TCP ``port``, read from /proc/net/tcp and tcp6.
+
+    Linux only. IPv4 addresses come as ``127.0.0.1`` or ``0.0.0.0``, IPv6 ones as ``[::1]`` or ``[::]``.
+    """
+    addresses: set[str] = set()
+    for table, family in (("/proc/net/tcp", socket.AF_INET), ("/proc/net/tcp6", socket.AF_INET6)):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except FileNotFoundError:
+            continue
+        for line in lines:
+            fields = line.split()
+            local_hex, port_hex = fields[1].split(":")
+            if int(port_hex, 16) == port and fields[3] == _TCP_LISTEN:
+                addresses.add(_proc_net_address(local_hex, family))
+    return addresses
+
+
+def _proc_net_address(hex_address: str, family: socket.AddressFamily) -> str:
+    # The kernel prints the address as 32-bit words in host byte order.
+    raw = b"".join(int(hex_address[i:i + 8], 16).to_bytes(4, sys.byteorder) for i in range(0, len(hex_address), 8))
+    text = socket.inet_ntop(family, raw)
+    return text if family == socket.AF_INET else f"[{text}]"
 
 
 def _wait_healthy(app: RunningApp, timeout_s: float) -> None:

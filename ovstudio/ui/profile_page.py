@@ -50,9 +50,9 @@ def render(sessions_dir: Path) -> None:
         accept_multiple_files=True,
         key="model_upload",
         help="An IR's .xml and .bin (in any order), an ONNX file with its external data files, a TFLite, "
-        "Paddle (.pdmodel + .pdiparams) or TensorFlow (.pb, or a SavedModel as .zip) model. "
-        "The upload limit is set by server.maxUploadSize in .streamlit/config.toml.",
+        "Paddle (.pdmodel + .pdiparams) or TensorFlow (.pb, or a SavedModel as .zip) model.",
     )
+    st.caption(upload_limit_text())
     if not uploads:
         st.info("Upload a model to profile it. Every profile is saved as a session you can reopen, compare and export.")
         return
@@ -67,6 +67,14 @@ def render(sessions_dir: Path) -> None:
     input_arrays = _input_arrays(model_inputs)
     if st.button("Profile", type="primary", key="start_profile", disabled=device is None):
         _start(files, device, settings_values, input_arrays, sessions_dir)
+
+
+def upload_limit_text() -> str:
+    """Return the sentence that states the server's upload limit and how to raise it."""
+    limit_mb = st.get_option("server.maxUploadSize")
+    return (f"Uploads are limited to {limit_mb} MB per file (server.maxUploadSize). To raise the limit, set "
+            "maxUploadSize under [server] in .streamlit/config.toml, or start the app with "
+            "--server.maxUploadSize MEGABYTES.")
 
 
 def _inspect(files: list[tuple[str, bytes]]) -> list[dict[str, Any]] | None:
