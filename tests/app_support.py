@@ -89,8 +89,12 @@ def exception_texts(at: AppTest) -> list[str]:
 
 
 def shown_text(value: object) -> str:
-    """Return a Markdown element's text as the browser shows it, without ``markdown_literal``'s escapes."""
-    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", str(value))
+    """Return a Markdown element's text as the browser shows it, without ``markdown_literal``'s escapes.
+
+    The hard line breaks of ``markdown_lines`` become plain newlines.
+    """
+    text = str(value).replace("  \n", "\n")
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", text)
 
 
 def error_texts(at: AppTest) -> list[str]:

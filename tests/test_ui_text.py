@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import string
 
-from ovstudio.ui.text import html_literal, markdown_literal
+from ovstudio.ui.text import html_literal, markdown_lines, markdown_literal
 
 
 def test_markdown_literal_escapes_punctuation() -> None:
@@ -27,3 +27,17 @@ def test_html_literal_escapes_tags() -> None:
 
 def test_html_literal_one_line() -> None:
     assert html_literal("a\n\n**b**") == "a  **b**"
+
+
+def test_markdown_lines_keeps_line_breaks() -> None:
+    message = "crashed during stage 'compile'. Last output:\n  [INFO] *compile* started\r\n\n  # done"
+
+    assert markdown_lines(message).split("  \n") == [
+        markdown_literal("crashed during stage 'compile'. Last output:"),
+        markdown_literal("[INFO] *compile* started"),
+        markdown_literal("# done"),
+    ]
+
+
+def test_markdown_lines_escapes_each_line() -> None:
+    assert markdown_lines("[a](javascript:x)\n<b>") == "\\[a\\]\\(javascript\\:x\\)  \n\\<b\\>"

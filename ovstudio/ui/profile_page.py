@@ -18,7 +18,7 @@ from ovstudio.profiler import runner
 from ovstudio.settings import PERFORMANCE_HINTS, ProfileSettings
 from ovstudio.ui import state
 from ovstudio.ui.job import JobSnapshot, ProfileJob
-from ovstudio.ui.text import markdown_literal
+from ovstudio.ui.text import markdown_lines, markdown_literal
 
 logger = logging.getLogger(__name__)
 
@@ -93,7 +93,7 @@ def _inspect(files: list[tuple[str, bytes]]) -> list[dict[str, Any]] | None:
 
     _, model_inputs, error = cached
     if error is not None:
-        st.error(error, icon=":material/error:")
+        st.error(markdown_lines(error), icon=":material/error:")
         return None
     _show_inputs(model_inputs)
     return model_inputs
@@ -124,7 +124,7 @@ def _device_picker() -> str | None:
     try:
         choices = device_choices(_available_devices())
     except OvStudioError as error:
-        st.error(f"Listing OpenVINO devices failed: {error}", icon=":material/error:")
+        st.error(markdown_lines(f"Listing OpenVINO devices failed: {error}"), icon=":material/error:")
         return None
     if not choices:
         st.error("OpenVINO reports no device on this machine, so nothing can be profiled.")
@@ -227,7 +227,7 @@ def _start(files: list[tuple[str, bytes]], device: str | None, values: dict[str,
     try:
         settings = _build_settings(device, values)
     except InvalidSettingError as error:
-        st.error(str(error), icon=":material/error:")
+        st.error(markdown_lines(error), icon=":material/error:")
         return
     job = ProfileJob(files, settings, sessions_dir, input_arrays)
     _server_jobs().append(job)
@@ -285,5 +285,5 @@ def _show_outcome(job: ProfileJob) -> None:
     elif snapshot.cancelled:
         st.info(f"Profile of {markdown_literal(job.model_label)} cancelled after {snapshot.elapsed_s:.0f} s; nothing was saved.")
     else:
-        st.error(f"Profile of {markdown_literal(job.model_label)} failed: {markdown_literal(snapshot.error)}",
+        st.error(f"Profile of {markdown_literal(job.model_label)} failed: {markdown_lines(snapshot.error)}",
                  icon=":material/error:")

@@ -11,6 +11,7 @@ import streamlit as st
 from ovstudio.errors import SessionError
 from ovstudio.session.store import delete_session, import_session, list_sessions, session_path
 from ovstudio.ui import state
+from ovstudio.ui.text import markdown_lines
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +42,7 @@ def render(sessions_dir: Path) -> None:
     try:
         listing = list_sessions(sessions_dir)
     except SessionError as error:
-        st.error(str(error), icon=":material/error:")
+        st.error(markdown_lines(error), icon=":material/error:")
         return
     if listing.empty:
         st.info(f"No sessions in {sessions_dir} yet: profile a model or import a session file.")
@@ -104,7 +105,7 @@ def _confirm_delete(session_id: str, sessions_dir: Path) -> None:
         try:
             delete_session(sessions_dir, session_id)
         except SessionError as error:
-            st.error(str(error), icon=":material/error:")
+            st.error(markdown_lines(error), icon=":material/error:")
             return
         logger.info("deleted session %s", session_id)
         st.session_state["confirm_delete"] = None
@@ -126,7 +127,7 @@ def _import_form(sessions_dir: Path) -> None:
             imported[upload.file_id] = _import(upload.getvalue(), upload.name, sessions_dir)
         session_id, error = imported[upload.file_id]
         if error is not None:
-            st.error(error, icon=":material/error:")
+            st.error(markdown_lines(error), icon=":material/error:")
         else:
             st.success(f"Imported as session {session_id}.")
 

@@ -27,6 +27,16 @@ def markdown_literal(text: object) -> str:
     return escaped.replace("\r", " ").replace("\n", " ")
 
 
+def markdown_lines(text: object) -> str:
+    """Return ``text`` escaped like ``markdown_literal``, but keep each line on a line of its own.
+
+    For messages that quote several lines, such as the last output of a crashed worker: each line
+    is escaped and the lines are joined with Markdown hard line breaks.
+    """
+    lines = str(text).replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return "  \n".join(markdown_literal(line.strip()) for line in lines if line.strip())
+
+
 def html_literal(text: object) -> str:
     """Return ``text`` escaped for HTML text or a quoted attribute, on one line.
 
