@@ -47,3 +47,13 @@ def densenet(real_session: Callable[[str], Session]) -> Session:
 def silero(real_session: Callable[[str], Session]) -> Session:
     """silero_vad_ifless: one If whose bodies are nested IR layers."""
     return real_session("silero_vad_ifless")
+
+
+@pytest.fixture(scope="session")
+def squeezenet_ir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An OpenVINO IR made from the real light_squeezenet ONNX model, as a user would with ovc."""
+    import openvino as ov
+
+    xml_path = tmp_path_factory.mktemp("ir") / "squeezenet.xml"
+    ov.save_model(ov.convert_model(fetch("light_squeezenet")), xml_path)
+    return xml_path

@@ -10,7 +10,6 @@ import hashlib
 from collections.abc import Callable
 from pathlib import Path
 
-import openvino as ov
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -35,14 +34,6 @@ MODEL_FILE_CASES = [
     "two models", "lying extension", "empty file", "zip without model",
 ]
 LOADING_CASES = ["failing if body", "custom tflite operation"]
-
-
-@pytest.fixture(scope="module")
-def squeezenet_ir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An OpenVINO IR made from the real light_squeezenet ONNX model."""
-    xml_path = tmp_path_factory.mktemp("ir") / "squeezenet.xml"
-    ov.save_model(ov.convert_model(fetch("light_squeezenet")), xml_path)
-    return xml_path
 
 
 @pytest.fixture

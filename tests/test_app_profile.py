@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
-import openvino as ov
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -69,14 +68,6 @@ def profiled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Profiled]:
         assert session_id, f"no session opened; errors: {error_texts(at)}; exceptions: {exception_texts(at)}"
         table = layer_table(at, session_id)
         yield Profiled(at, folder, session_id, session_files(folder), metric_values(at), table)
-
-
-@pytest.fixture(scope="module")
-def squeezenet_ir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An OpenVINO IR made from the real light_squeezenet ONNX model, as a user would with ovc."""
-    xml_path = tmp_path_factory.mktemp("ir") / "squeezenet.xml"
-    ov.save_model(ov.convert_model(fetch("light_squeezenet")), xml_path)
-    return xml_path
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ import pytest
 from ovstudio import archive
 from ovstudio.errors import ModelInputError
 from ovstudio.model_files import prepare_model_files
+from tests.hostile_files import zip_bytes as deflated_zip
 from tests.real_models import CATALOG, fetch
 
 
@@ -654,14 +655,6 @@ def test_prepare_accepts_catalog_ir_content(face_ir: tuple[bytes, bytes], tmp_pa
 
 
 # --- Zip bombs and damaged zips ----------------------------------------------------------------
-
-
-def deflated_zip(members: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive_file:
-        for name, data in members.items():
-            archive_file.writestr(name, data)
-    return buffer.getvalue()
 
 
 def folder_bytes(folder: Path) -> int:

@@ -28,13 +28,6 @@ EXCEPTION_REPR = re.compile(r"\b[A-Z]\w*(?:Error|Exception|Forbidden|Failure)\("
 
 
 @pytest.fixture(scope="module")
-def squeezenet_ir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    xml_path = tmp_path_factory.mktemp("ir") / "squeezenet.xml"
-    ov.save_model(ov.convert_model(fetch("light_squeezenet")), xml_path)
-    return xml_path
-
-
-@pytest.fixture(scope="module")
 def scratch(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("scratch")
 
