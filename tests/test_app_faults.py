@@ -29,8 +29,9 @@ from tests.app_support import (
 from tests.fault_injection import inject_fault, remove_fault
 from tests.real_models import fetch
 
-# Shortest timeout the page accepts, seconds.
-PAGE_MIN_TIMEOUT_S = 10
+# Timeout of the hang case, seconds: the worker must reach the compile stage within it, on a loaded
+# 2-core machine too. The page accepts 10 s at the least.
+HANG_TIMEOUT_S = 30
 
 
 @pytest.fixture
@@ -63,8 +64,8 @@ CRASHES = [
                  "'compile'", "try another device or precision", id="abort-compile"),
     pytest.param("segfault:InferRequest.infer@1", {}, "crashed: the worker process died from signal SIGSEGV during "
                  "stage 'pass1'", "try another device or precision", id="segfault-pass1"),
-    pytest.param("hang:Core.compile_model", {"timeout_s": PAGE_MIN_TIMEOUT_S},
-                 f"timed out after {PAGE_MIN_TIMEOUT_S} s during stage 'compile'",
+    pytest.param("hang:Core.compile_model", {"timeout_s": HANG_TIMEOUT_S},
+                 f"timed out after {HANG_TIMEOUT_S} s during stage 'compile'",
                  "raise the timeout if this model takes longer to load or compile; if it still times out, try another "
                  "device", id="hang-compile"),
 ]

@@ -194,8 +194,10 @@ def test_worker_throughput_hint_runs_async(tmp_path: Path) -> None:
 
     assert info["iterations"] == 16
     assert info["num_streams"] == 2
-    # Two requests in flight on two streams: throughput clearly above one request's 1/latency.
-    assert info["throughput_fps"] > 1.2 * 1000.0 / info["latency_median_ms"]
+    # Throughput against 1/latency is a timing: on a loaded machine two requests need not overlap,
+    # so the test checks that pass 1 ran two requests in flight, not how much that gained.
+    assert info["pass1_mode"] == "async"
+    assert info["pass1_requests"] == 2
 
 
 def test_worker_streams_with_latency_hint_run_async(tmp_path: Path) -> None:
