@@ -109,10 +109,15 @@ def loading_error(bundle: ModelBundle, openvino_message: str) -> ModelInputError
     version = openvino_version()
     operations = unsupported_operations(openvino_message)
     if not operations:
+        check = f"Check that {file_name} is a complete {format_name} model"
+        if bundle.model_format == "ir":
+            # A .bin of another model with the size the .xml expects passes the file checks, and
+            # OpenVINO then fails on the values it reads from it, naming only the .xml.
+            weights_name = bundle.main_file.with_suffix(".bin").name
+            check += f" and that {weights_name} was saved together with it"
         return ModelInputError(
             f"OpenVINO {version} cannot read {file_name} ({format_name} model). OpenVINO reported:\n"
-            f"  {quoted}\nCheck that {file_name} is a complete {format_name} model, for example by "
-            "exporting it again."
+            f"  {quoted}\n{check}, for example by exporting it again."
         )
 
     if bundle.model_format == "ir":

@@ -461,8 +461,13 @@ def _missing_main_file_error(file_set: _FileSet) -> ModelInputError:
                 f"(missing: {', '.join(expected)}); "
                 f"give the {main_suffix} file together with its {weights_suffix} file"
             )
+    advice = ""
+    if any(_suffix(name) == ".parquet" for name in names):
+        advice = "; an ovstudio session (.parquet) is imported on the Sessions page"
+    elif any(_suffix(name) == ARCHIVE_SUFFIX for name in names):
+        advice = "; a .zip inside a .zip is not opened, so put the model files in the outer .zip"
     return ModelInputError(
-        f"unknown model file extension: {', '.join(names)}{where}; accepted are {ACCEPTED_FORMATS}"
+        f"unknown model file extension: {', '.join(names)}{where}; accepted are {ACCEPTED_FORMATS}{advice}"
     )
 
 

@@ -145,6 +145,21 @@ def test_load_model_failing_selfie_segmentation(tmp_path: Path) -> None:
     assert "TensorFlow Lite" in str(error)
 
 
+def test_load_model_foreign_bin_same_size(magika_ir_folder: Path, tmp_path: Path) -> None:
+    # A .bin of the size the .xml expects passes the file checks; OpenVINO then fails on a
+    # constant read from it and names only the .xml.
+    size = (magika_ir_folder / "magika.bin").stat().st_size
+    other = fetch("light_squeezenet").read_bytes()
+    (tmp_path / "magika.xml").write_bytes((magika_ir_folder / "magika.xml").read_bytes())
+    (tmp_path / "magika.bin").write_bytes((other * (size // len(other) + 1))[:size])
+
+    paths = [tmp_path / "magika.xml", tmp_path / "magika.bin"]
+    message = str(load_error(prepare_model_files(paths, tmp_path / "work")))
+
+    assert "cannot read magika.xml" in message
+    assert "that magika.bin was saved together with it" in message
+
+
 def test_load_model_unknown_ir_operation(magika_ir_folder: Path, tmp_path: Path) -> None:
     xml = (magika_ir_folder / "magika.xml").read_text()
     (tmp_path / "magika.xml").write_text(xml.replace('type="Tanh"', 'type="NoSuchOp"', 1))

@@ -818,3 +818,18 @@ def test_prepare_rejects_non_utf8_local_name(given: str, tmp_path: Path) -> None
     message = rejection([tmp_path / name if given == "file" else tmp_path], tmp_path / "work")
 
     assert "is not valid UTF-8; rename the file" in message
+
+
+def test_prepare_session_file_points_to_sessions_page(tmp_path: Path) -> None:
+    message = rejection([("run.parquet", b"PAR1" + bytes(64) + b"PAR1")], tmp_path)
+
+    assert "run.parquet" in message
+    assert "imported on the Sessions page" in message
+
+
+def test_prepare_zip_in_zip_says_not_opened(tmp_path: Path) -> None:
+    inner = deflated_zip({"model.onnx": PROTOBUF})
+    message = rejection([("nested.zip", deflated_zip({"inner.zip": inner}))], tmp_path)
+
+    assert "inner.zip in nested.zip" in message
+    assert "a .zip inside a .zip is not opened" in message

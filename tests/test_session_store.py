@@ -534,6 +534,15 @@ def test_session_path_rejects_bad_id(tmp_path: Path, session_id: str) -> None:
         session_path(tmp_path, session_id)
 
 
+def test_session_id_long_quoted_by_start(tmp_path: Path) -> None:
+    with pytest.raises(SessionError) as caught:
+        session_path(tmp_path, "a" * 5000)
+
+    message = str(caught.value)
+    assert "(5000 characters)" in message
+    assert len(message) < 300
+
+
 def test_write_session_rejects_bad_id(tmp_path: Path) -> None:
     folder = tmp_path / "sessions"
     folder.mkdir()

@@ -35,8 +35,12 @@ def new_session_id(model_name: str, device: str, created: datetime.datetime) -> 
 def validate_session_id(session_id: str) -> str:
     """Return ``session_id`` unchanged, or raise SessionError when it cannot be a file name stem."""
     if not isinstance(session_id, str) or len(session_id) > MAX_SESSION_ID_LENGTH:
+        # The id may come from a URL, so a long one is quoted by its start and its length only.
+        shown = repr(session_id)
+        if isinstance(session_id, str):
+            shown = f"{session_id[:40]!r}... ({len(session_id)} characters)"
         raise SessionError(
-            f"invalid session id {session_id!r}: expected a string of at most "
+            f"invalid session id {shown}: expected a string of at most "
             f"{MAX_SESSION_ID_LENGTH} characters; list the sessions to find a valid id"
         )
     if not SESSION_ID_PATTERN.fullmatch(session_id):
