@@ -208,7 +208,7 @@ def _read_session_file(path: Path, source: str) -> tuple[Session, int]:
     except SessionError:
         raise SessionError(
             f"{source} has an invalid session id {session.session_id!r}: the file is damaged or was not "
-            "written by ovstudio"
+            "written by ovstudio; import the session file as ovstudio exported it"
         ) from None
     return session, stored_version
 
