@@ -26,8 +26,9 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from playwright.sync_api import Frame, Locator, Page
+from playwright.sync_api import Frame, Locator, Page, ViewportSize
 
+from bench.browser import launch_browser, local_context
 from ovstudio.layer_table import build_layer_table
 from ovstudio.mapping import MAIN_GRAPH_ID, ir_layers_of
 from ovstudio.session.store import Session
@@ -371,3 +372,13 @@ def pick_removed_layer(session: Session) -> pd.Series:
     if removed.empty:
         raise LookupError(f"session {session.session_id} has no removed IR layer that is drawn")
     return removed.iloc[0]
+
+
+@contextlib.contextmanager
+def open_app_page(app: RunningApp, viewport: ViewportSize, step_timeout_s: float) -> Iterator[Page]:
+    """Yield a page in a fresh headless Chromium context that can only reach the app's origin."""
+    with launch_browser() as browser, local_context(browser, app.url) as local:
+        page = local.context.new_page()
+        page.set_viewport_size(viewport)
+        page.set_default_timeout(step_timeout_s * 1000)
+        yield page

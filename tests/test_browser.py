@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import Page, ViewportSize
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from bench.browser import launch_browser, local_context, wait_agraphs_stable
+from bench.browser import wait_agraphs_stable
 from ovstudio.pipeline import profile_model
 from ovstudio.session.store import Session, read_session, session_path
 from ovstudio.settings import ProfileSettings
@@ -28,6 +28,7 @@ from tests.browser_support import (
     artifacts_dir,
     click_node,
     node_styles,
+    open_app_page,
     pick_removed_layer,
     pick_synced_layer,
     run_app,
@@ -62,10 +63,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
 @pytest.fixture
 def page(app: RunningApp) -> Iterator[Page]:
     """A page in a fresh browser context that can only reach the app's origin."""
-    with launch_browser() as browser, local_context(browser, app.url) as local:
-        page = local.context.new_page()
-        page.set_viewport_size(VIEWPORT)
-        page.set_default_timeout(STEP_TIMEOUT_S * 1000)
+    with open_app_page(app, VIEWPORT, STEP_TIMEOUT_S) as page:
         yield page
 
 

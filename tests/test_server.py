@@ -37,6 +37,7 @@ from tests.browser_support import (
     folder_digests,
     health_status,
     listening_addresses,
+    open_app_page,
     run_app,
 )
 from tests.real_models import fetch
@@ -202,10 +203,7 @@ def app(seeded_sessions: Path) -> Iterator[RunningApp]:
 
 @pytest.fixture
 def page(app: RunningApp) -> Iterator[Page]:
-    with launch_browser() as browser, local_context(browser, app.url) as local:
-        page = local.context.new_page()
-        page.set_viewport_size({"width": 1400, "height": 1600})
-        page.set_default_timeout(STEP_TIMEOUT_S * 1000)
+    with open_app_page(app, {"width": 1400, "height": 1600}, STEP_TIMEOUT_S) as page:
         yield page
 
 

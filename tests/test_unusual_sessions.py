@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ovstudio.coloring import color_ir_layers, color_runtime_layers
+from ovstudio.coloring import Coloring, color_ir_layers, color_runtime_layers
 from ovstudio.layer_table import build_layer_table
 from ovstudio.legend import LegendEntry
 from ovstudio.palette import NO_DATA_GREY
@@ -107,14 +107,17 @@ def test_precisions_round_trip(precisions_session: Session) -> None:
     assert set(runtime["runtime_precision"]) == set(PRECISIONS)
 
 
+def precision_coloring(session: Session, side: str) -> Coloring:
+    """Color one side of ``session`` by precision: runtime precision, or output precision for IR."""
+    tables = session.tables
+    if side == "runtime":
+        return color_runtime_layers(tables["runtime_layers"], "runtime_precision")
+    return color_ir_layers(tables["ir_layers"], tables["runtime_layers"], tables["mapping"], "output_precision")
+
+
 @pytest.mark.parametrize("side", ["runtime", "ir"])
 def test_precisions_fallback_colors(precisions_session: Session, side: str) -> None:
-    tables = precisions_session.tables
-    if side == "runtime":
-        coloring = color_runtime_layers(tables["runtime_layers"], "runtime_precision")
-    else:
-        coloring = color_ir_layers(tables["ir_layers"], tables["runtime_layers"], tables["mapping"],
-                                   "output_precision")
+    coloring = precision_coloring(precisions_session, side)
     legend = {entry.label: entry for entry in coloring.legend if isinstance(entry, LegendEntry)}
 
     for precision in PRECISIONS:
@@ -137,12 +140,7 @@ def test_app_table_shows_precisions(precisions_session: Session) -> None:
 def test_app_legend_lists_precisions(precisions_session: Session, mode: str, side: str) -> None:
     at = new_app(precisions_session.session_id).run()
     at.selectbox(key="coloring_mode").set_value(mode).run()
-    tables = precisions_session.tables
-    if side == "runtime":
-        coloring = color_runtime_layers(tables["runtime_layers"], "runtime_precision")
-    else:
-        coloring = color_ir_layers(tables["ir_layers"], tables["runtime_layers"], tables["mapping"],
-                                   "output_precision")
+    coloring = precision_coloring(precisions_session, side)
     text = markdown_text(graph_column(at, side))
 
     assert not at.exception
