@@ -30,7 +30,7 @@ MAX_EXTRACTED_BYTES = 16 * 1024**3
 # size, and the highly compressed members of one zip may write at most
 # MAX_HIGHLY_COMPRESSED_BYTES, which fits that .bin with room to spare.
 # NOTE: a zip of a larger constant-filled model, such as the IR of ONNX's light_vgg19, is rejected
-# as a bomb; its message says to give the files without a zip.
+# as a bomb, and its message asks for the files without a zip.
 HIGH_COMPRESSION_RATIO = 100
 MAX_HIGHLY_COMPRESSED_BYTES = 64 * 1024**2
 
